@@ -1,0 +1,49 @@
+# duban — 督办. `make run` starts the whole stack; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-fast bench lint migrate demo-directory clean
+
+help: ## Show the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced ## Create .venv and install everything from the lockfile
+
+run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
+	$(VENV)/bin/duban up
+
+test: setup ## Run all tests (SQLite, and again on PostgreSQL when reachable)
+	$(VENV)/bin/pytest
+
+test-fast: setup ## Unit tests only (no broker-heavy fault tests)
+	$(VENV)/bin/pytest -m "not slow"
+
+bench: setup ## Benchmarks: prints ratios against raw limits measured in the same run
+	$(VENV)/bin/python bench/run.py
+
+lint: setup ## ruff
+	$(VENV)/bin/ruff check .
+
+migrate: setup ## Upgrade every service database to head
+	$(VENV)/bin/duban migrate
+
+demo-directory: setup ## Load the demo directory into task-svc's database
+	$(VENV)/bin/duban directory demo
+
+clean: ## Remove .venv, tools and local data under var/
+	rm -rf $(VENV) $(TOOLS) var

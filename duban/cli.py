@@ -1,0 +1,192 @@
+"""The `duban` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+app = typer.Typer(help="督办 duban：教育局年度工作要点督办系统的命令行工具。", no_args_is_help=True, add_completion=False)
+directory_app = typer.Typer(help="单位名录：导入、生成演示数据。", no_args_is_help=True)
+events_app = typer.Typer(help="事件：重放 outbox 中的事件。", no_args_is_help=True)
+plan_app = typer.Typer(help="计划文档：解析。", no_args_is_help=True)
+app.add_typer(directory_app, name="directory")
+app.add_typer(events_app, name="events")
+app.add_typer(plan_app, name="plan")
+console = Console()
+err = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+
+
+@app.command()
+def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="不加载演示单位名录")] = False) -> None:
+    """启动整个系统（make run 调用它）：broker、迁移、四个服务和网关。"""
+    from duban.supervisor import up as run_up
+
+    run_up(demo=not no_demo)
+
+
+@app.command()
+def migrate() -> None:
+    """把每个服务的数据库迁移到最新版本。"""
+    from duban.stack import DATA_SERVICES, database_url, ensure_database
+    from duban_shared.db import run_migrations
+
+    for svc in DATA_SERVICES:
+        url = database_url(svc)
+        ensure_database(url)
+        run_migrations(svc.service_dir, url)
+        console.print(f"✓ {svc.name}")
+
+
+def _task_ctx():  # type: ignore[no-untyped-def]
+    from duban.stack import by_name, database_url
+    from duban_shared.db import Database
+    from duban_shared.messaging import Outbox
+    from duban_shared.settings import ServiceSettings
+    from task_svc.base import TABLES
+
+    svc = by_name("task-svc")
+    url = database_url(svc)
+    return Database(url), Outbox(TABLES, source="duban-cli", topic_prefix=ServiceSettings().topic_prefix), svc, url
+
+
+async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-def]
+    from duban_shared.db import run_migrations
+    from task_svc.directory.service import upsert_units
+
+    db, outbox, svc, url = _task_ctx()
+    await asyncio.to_thread(run_migrations, svc.service_dir, url)
+    chunk = 200
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "accounts_created": 0}
+    with _progress() as progress:
+        bar = progress.add_task("写入单位", total=len(records))
+        # Parents come first in `records`, so committing in chunks keeps every parent before its children.
+        for i in range(0, len(records), chunk):
+            async with db.sessionmaker() as session:
+                s = await upsert_units(session=session, outbox=outbox, records=records[i : i + chunk], default_password=password)
+                await session.commit()
+            for k in totals:
+                totals[k] += getattr(s, k)
+            progress.advance(bar, len(records[i : i + chunk]))
+    await db.dispose()
+    return totals
+
+
+@directory_app.command("import")
+def directory_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV 或 XLSX 文件")],
+    password: Annotated[str, typer.Option(help="新建单位账号的初始密码")] = "demo",
+) -> None:
+    """从 CSV / XLSX 导入单位名录（逐行报告错误；正确的行照常导入）。"""
+    from task_svc.directory.importer import DirectoryFileError, read_directory_file
+
+    db, _, _, _ = _task_ctx()
+
+    async def _known() -> set[str]:
+        from duban_shared.db import run_migrations
+        from duban.stack import by_name, database_url
+        from task_svc.directory.service import known_codes
+
+        await asyncio.to_thread(run_migrations, by_name("task-svc").service_dir, database_url(by_name("task-svc")))
+        async with db.sessionmaker() as s:
+            codes = await known_codes(session=s)
+        await db.dispose()
+        return codes
+
+    try:
+        parsed = read_directory_file(file.read_bytes(), file.name, known_codes=asyncio.run(_known()))
+    except DirectoryFileError as exc:
+        err.print(f"[red]无法导入：{exc.message}[/]")
+        raise typer.Exit(2) from exc
+    for e in parsed.errors:
+        err.print(f"[yellow]第 {e.row} 行[/]：{e.message}")
+    totals = asyncio.run(_upsert(parsed.records, password))
+    console.print(f"共 {parsed.total_rows} 行：新增 {totals['created']}，更新 {totals['updated']}，未变 {totals['unchanged']}，"
+                  f"拒绝 {len(parsed.errors)}；新建账号 {totals['accounts_created']}")
+    if parsed.errors:
+        raise typer.Exit(1)
+
+
+@directory_app.command("demo")
+def directory_demo(
+    out: Annotated[Path | None, typer.Option("--out", help="只写出到 .csv/.xlsx 文件，不写数据库")] = None,
+    seed: Annotated[int, typer.Option(help="随机种子（同一种子结果相同）")] = 2026,
+) -> None:
+    """生成演示单位名录（1 个市局、处室、12 个区县、1500+ 所学校）并写入数据库或文件。"""
+    from task_svc.directory.demo import generate_demo_directory
+    from task_svc.directory.importer import write_directory_csv, write_directory_xlsx
+
+    records = generate_demo_directory(seed)
+    if out is not None:
+        data = write_directory_xlsx(records) if out.suffix.lower() == ".xlsx" else write_directory_csv(records)
+        out.write_bytes(data)
+        console.print(f"已写出 {len(records)} 个单位到 {out}")
+        return
+    totals = asyncio.run(_upsert(records, "demo"))
+    console.print(f"演示名录：新增 {totals['created']}，更新 {totals['updated']}，未变 {totals['unchanged']}；新建账号 {totals['accounts_created']}")
+
+
+@events_app.command("replay")
+def events_replay(
+    since: Annotated[datetime, typer.Option("--since", help="从此时刻起（ISO 8601，如 2026-11-01T00:00:00+08:00）")],
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="只重放这些服务的事件（可多次）")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="只重放该类型，如 plan.published")] = None,
+) -> None:
+    """把 outbox 中 since 之后的事件重新发布（消费者按事件 id 去重，不会重复生效）。"""
+    from duban.replay import replay
+
+    when = since if since.tzinfo else since.replace(tzinfo=UTC)
+    for name, count in asyncio.run(replay(when, service or None, event_type)):
+        console.print(f"{name}: {count} 个事件已标记为待重新发布（服务运行时由 relay 发出）")
+
+
+@app.command()
+def token(
+    username: Annotated[str, typer.Argument(help="账号，如 admin 或单位编码")] = "admin",
+    ttl: Annotated[int, typer.Option(help="有效期（秒）")] = 3600,
+) -> None:
+    """为已有账号签发访问令牌（内置身份模式），用于脚本调用 API。"""
+    from duban.tokens import issue_for
+
+    try:
+        print(asyncio.run(issue_for(username, ttl)))
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+@plan_app.command("parse")
+def plan_parse(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".txt / .docx / .pdf 计划文档")],
+    table: Annotated[bool, typer.Option("--table", help="以大纲形式输出")] = False,
+) -> None:
+    """解析计划文档，输出草稿 JSON（或 --table 大纲）。"""
+    from plan_svc.parsing import PlanParseError, parse_plan_file
+
+    try:
+        draft = parse_plan_file(file.read_bytes(), file.name)
+    except PlanParseError as exc:
+        err.print(f"[red]无法解析：{exc.message}[/]（{exc.code}）")
+        raise typer.Exit(2) from exc
+    if table:
+        from duban.outline import print_outline
+
+        print_outline(draft, console)
+    else:
+        sys.stdout.write(json.dumps(draft, ensure_ascii=False, indent=2) + "\n")
+
+
+def main() -> None:
+    """Entry point of the `duban` script."""
+    app()

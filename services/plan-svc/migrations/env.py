@@ -1,0 +1,7 @@
+"""Alembic environment of plan-svc."""
+
+import plan_svc.plans.models  # noqa: F401  (registers tables)
+from duban_shared.migrations import run_env
+from plan_svc.base import PlanSvcModel
+
+run_env(PlanSvcModel.metadata)

@@ -1,0 +1,28 @@
+"""plan-svc: plan documents in, structured and versioned plans out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from duban_shared.app import ServiceSpec, build_app
+from plan_svc.base import TABLES
+from plan_svc.config import PlanSettings
+from plan_svc.plans.router import router as plans_router
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+
+
+def create_app(settings: PlanSettings | None = None) -> FastAPI:
+    """Build the plan-svc app."""
+    settings = settings or PlanSettings()
+    spec = ServiceSpec(
+        name="plan-svc",
+        title="duban plan-svc",
+        service_dir=SERVICE_DIR,
+        tables=TABLES,
+        routers=[plans_router],
+        body_limits={"/api/plans/import": 21 * 1024 * 1024},
+    )
+    return build_app(spec, settings)

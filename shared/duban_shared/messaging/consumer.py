@@ -1,0 +1,236 @@
+"""Idempotent consumers: handler writes and the inbox row commit together; offsets after.
+
+Poison events (malformed, unknown type or version, invalid payload, a handler that keeps
+failing while the database is fine) go to the dead-letter topic with a reason, and the
+consumer carries on with the next event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from duban_shared.db import Database
+from duban_shared.events import DLQ_TOPIC, Envelope, lookup, utcnow
+from duban_shared.logging import causation_id, correlation_id
+from duban_shared.messaging.bus import KafkaBus
+from duban_shared.messaging.tables import MessagingTables
+from duban_shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, BaseModel], Awaitable[None]]
+
+
+@dataclass
+class Outcome:
+    """What happened to one record."""
+
+    result: str  # handled | duplicate | ignored | dead_lettered
+    reason: str | None = None
+
+
+class EventConsumer:
+    """One consumer group: reads its topics, runs handlers once per event id."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        db: Database,
+        bus: KafkaBus,
+        tables: MessagingTables,
+        metrics: ServiceMetrics,
+        retries: int = 3,
+        backoff: float = 0.2,
+        group: str | None = None,
+    ) -> None:
+        self.name = name
+        self.group = group or name
+        self.topics = [bus.topic(t) for t in topics]
+        self.handlers = handlers
+        self.db = db
+        self.bus = bus
+        self.tables = tables
+        self.metrics = metrics
+        self.retries = retries
+        self.backoff = backoff
+        self.consumer: AIOKafkaConsumer | None = None
+        self._restart = asyncio.Event()
+
+    async def on_epoch(self, _epoch: str) -> None:
+        """The broker lost its data: rejoin from scratch (committed offsets are gone too)."""
+        self._restart.set()
+
+    async def run(self) -> None:
+        """Consume until cancelled, reconnecting across broker outages."""
+        while True:
+            try:
+                await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %s (%s); reconnecting", self.name, exc, type(exc).__name__)
+                await asyncio.sleep(1.0)
+            finally:
+                await self._close()
+
+    async def _close(self) -> None:
+        if self.consumer is not None:
+            c, self.consumer = self.consumer, None
+            try:
+                await asyncio.wait_for(c.stop(), 10)
+            except Exception as exc:  # closing a consumer of a dead broker may fail; nothing to keep
+                log.debug("consumer stop: %s", exc)
+
+    async def _run_once(self) -> None:
+        self._restart.clear()
+        await self.bus.ensure_topics()
+        self.consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.bus.bootstrap,
+            group_id=f"{self.bus.prefix}.{self.group}",
+            client_id=f"{self.bus.client_id}-{self.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=5_000,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            max_poll_interval_ms=300_000,
+        )
+        await self.consumer.start()
+        while not self._restart.is_set():
+            batch = await self.consumer.getmany(timeout_ms=500, max_records=200)
+            for tp, records in batch.items():
+                for rec in records:
+                    await self.process(rec)
+                if self._restart.is_set():
+                    return
+            if batch:
+                await self.consumer.commit()
+            self._record_lag()
+
+    def _record_lag(self) -> None:
+        c = self.consumer
+        if c is None:
+            return
+        for tp in c.assignment():
+            hw = c.highwater(tp)
+            if hw is None:
+                continue
+            try:
+                pos = c._subscription.subscription.assignment.state_value(tp).position  # noqa: SLF001
+            except Exception:  # position unknown until the first fetch
+                continue
+            if pos is not None:
+                self.metrics.consumer_lag.labels(self.name, tp.topic, str(tp.partition)).set(max(hw - pos, 0))
+
+    async def process(self, rec: ConsumerRecord) -> Outcome:
+        """Handle one record exactly once in effect; never raises for a bad event."""
+        try:
+            env = Envelope.from_bytes(rec.value or b"")
+        except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+            return await self.dead_letter(rec, "malformed", f"不是有效的事件信封: {exc.__class__.__name__}", "?")
+        spec = lookup(env.type, env.version)
+        if spec is None:
+            return await self.dead_letter(rec, "unknown_type", f"未登记的事件类型 {env.type} v{env.version}", env.type)
+        handler = self.handlers.get(env.type)
+        if handler is None:
+            self.metrics.events_consumed.labels(rec.topic, env.type, "ignored").inc()
+            return Outcome("ignored")
+        try:
+            payload = spec.model.model_validate(env.payload)
+        except ValidationError as exc:
+            return await self.dead_letter(rec, "invalid_payload", str(exc)[:500], env.type)
+        attempt = 0
+        while True:
+            try:
+                result = await self._apply(env, payload, handler)
+                self.metrics.events_consumed.labels(rec.topic, env.type, result).inc()
+                return Outcome(result)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                attempt += 1
+                if attempt <= self.retries:
+                    await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                if not await self._db_ok():
+                    # The database is down, not the event: wait and retry rather than dead-letter.
+                    log.warning("consumer %s: database unavailable, holding %s", self.name, env.id)
+                    await asyncio.sleep(2.0)
+                    attempt = 0
+                    continue
+                log.exception("consumer %s: handler failed for %s %s", self.name, env.type, env.id)
+                return await self.dead_letter(rec, "handler_failed", f"{type(exc).__name__}: {exc}"[:500], env.type)
+
+    async def _apply(self, env: Envelope, payload: BaseModel, handler: Handler) -> str:
+        inbox = self.tables.inbox
+        start = time.perf_counter()
+        tok_c = correlation_id.set(env.correlation_id or env.id)
+        tok_k = causation_id.set(env.id)
+        try:
+            async with self.db.sessionmaker() as session:
+                conn = await session.connection()
+                seen = await conn.execute(
+                    sa.select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id == env.id)
+                )
+                if seen.first() is not None:
+                    return "duplicate"
+                await handler(session, env, payload)
+                await conn.execute(sa.insert(inbox).values(consumer=self.name, event_id=env.id, type=env.type, processed_at=utcnow()))
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    # Another member handled the same event concurrently; its commit won.
+                    await session.rollback()
+                    return "duplicate"
+        finally:
+            correlation_id.reset(tok_c)
+            causation_id.reset(tok_k)
+        self.metrics.handler_latency.labels(env.type).observe(time.perf_counter() - start)
+        return "handled"
+
+    async def _db_ok(self) -> bool:
+        try:
+            await self.db.ping()
+            return True
+        except Exception:
+            return False
+
+    async def dead_letter(self, rec: ConsumerRecord, reason: str, detail: str, event_type: str) -> Outcome:
+        """Send the original bytes to the dead-letter topic with why, retrying until the broker takes it."""
+        headers = [
+            ("dlq_reason", reason.encode()),
+            ("dlq_detail", detail.encode("utf-8", "replace")[:1000]),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_source", f"{rec.topic}/{rec.partition}/{rec.offset}".encode()),
+        ]
+        delay = 0.5
+        while True:
+            try:
+                producer = await self.bus.require()
+                await producer.send_and_wait(self.bus.topic(DLQ_TOPIC), value=rec.value or b"", key=rec.key, headers=headers)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("dead-letter publish failed: %s", exc)
+                await self.bus.reset()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.metrics.events_failed.labels(rec.topic, event_type, reason).inc()
+        log.error("dead-lettered %s from %s: %s %s", event_type, rec.topic, reason, detail)
+        return Outcome("dead_lettered", reason)

@@ -1,0 +1,85 @@
+"""The transactional outbox: events are rows written in the same transaction as the state change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from duban_shared.events import Envelope, IntegrationEvent, utcnow
+from duban_shared.logging import causation_id, correlation_id
+from duban_shared.messaging.tables import MessagingTables
+
+
+class Outbox:
+    """Adds events to a service's outbox table inside the caller's transaction."""
+
+    def __init__(self, tables: MessagingTables, *, source: str, topic_prefix: str) -> None:
+        self.tables = tables
+        self.source = source
+        self.topic_prefix = topic_prefix
+        self._wake: list[object] = []
+
+    def envelope(self, event: IntegrationEvent) -> Envelope:
+        """Wrap an event with ids taken from the current request or event context."""
+        return Envelope(
+            type=event.TYPE,
+            version=event.VERSION,
+            source=self.source,
+            correlation_id=correlation_id.get(),
+            causation_id=causation_id.get(),
+            key=event.partition_key(),
+            payload=event.model_dump(mode="json"),
+        )
+
+    async def add(self, session: AsyncSession | AsyncConnection, event: IntegrationEvent) -> Envelope:
+        """Stage an event; it is published only if the caller's transaction commits."""
+        env = self.envelope(event)
+        await session.execute(
+            sa.insert(self.tables.outbox).values(
+                event_id=env.id,
+                topic=f"{self.topic_prefix}.{event.TOPIC}",
+                key=env.key,
+                type=env.type,
+                version=env.version,
+                envelope=env.model_dump_json(),
+                occurred_at=env.occurred_at,
+            )
+        )
+        return env
+
+    async def backlog(self, conn: AsyncConnection) -> int:
+        """How many rows wait to be published."""
+        q = sa.select(sa.func.count()).select_from(self.tables.outbox).where(self.tables.outbox.c.published_at.is_(None))
+        return int((await conn.execute(q)).scalar_one())
+
+    async def mark_for_replay(self, conn: AsyncConnection, since: datetime, event_type: str | None = None) -> int:
+        """Make rows that occurred at or after `since` publish again (consumers dedupe)."""
+        t = self.tables.outbox
+        q = sa.update(t).where(t.c.occurred_at >= since, t.c.published_at.is_not(None))
+        if event_type:
+            q = q.where(t.c.type == event_type)
+        res = await conn.execute(q.values(published_at=None))
+        return int(res.rowcount or 0)
+
+
+async def reset_published_since(conn: AsyncConnection, tables: MessagingTables, since: datetime) -> int:
+    """Unmark rows published to a broker that has since lost its data."""
+    t = tables.outbox
+    res = await conn.execute(sa.update(t).where(t.c.published_at >= since).values(published_at=None))
+    return int(res.rowcount or 0)
+
+
+async def read_state(conn: AsyncConnection, tables: MessagingTables, name: str) -> str | None:
+    """A messaging-state value."""
+    row = (await conn.execute(sa.select(tables.state.c.value).where(tables.state.c.name == name))).first()
+    return row[0] if row else None
+
+
+async def write_state(conn: AsyncConnection, tables: MessagingTables, name: str, value: str) -> None:
+    """Upsert a messaging-state value (portable: update, then insert when nothing matched)."""
+    t = tables.state
+    res = await conn.execute(sa.update(t).where(t.c.name == name).values(value=value, updated_at=utcnow()))
+    if not res.rowcount:
+        await conn.execute(sa.insert(t).values(name=name, value=value, updated_at=utcnow()))

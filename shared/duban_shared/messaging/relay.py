@@ -1,0 +1,152 @@
+"""The outbox relay: publishes committed outbox rows in order, in batches, and survives restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+from aiokafka.errors import KafkaError
+
+from duban_shared.db import Database
+from duban_shared.events import utcnow
+from duban_shared.messaging.bus import KafkaBus
+from duban_shared.messaging.outbox import read_state, reset_published_since, write_state
+from duban_shared.messaging.tables import MessagingTables
+from duban_shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+EPOCH_KEY = "broker_epoch"
+EPOCH_SINCE_KEY = "broker_epoch_since"
+
+
+class OutboxRelay:
+    """Moves outbox rows to Kafka; a crash at any point means a re-send, never a loss."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bus: KafkaBus,
+        tables: MessagingTables,
+        metrics: ServiceMetrics,
+        batch_size: int = 200,
+        interval: float = 0.5,
+        epoch_check: float = 3.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.tables = tables
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.interval = interval
+        self.epoch_check = epoch_check
+        self.wake = asyncio.Event()
+        self.epoch: str | None = None
+        self.epoch_listeners: list[Callable[[str], Awaitable[None]]] = []
+        self._next_epoch_check = 0.0
+
+    async def run(self) -> None:
+        """Loop until cancelled; broker or database outages are waited out."""
+        failures = 0
+        while True:
+            try:
+                loop = asyncio.get_running_loop()
+                if loop.time() >= self._next_epoch_check:
+                    await self.check_epoch()
+                    self._next_epoch_check = loop.time() + self.epoch_check
+                sent = await self.publish_batch()
+                failures = 0
+                if sent >= self.batch_size:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or DB down: back off, reconnect, try again
+                failures += 1
+                log.warning("outbox relay: %s (%s)", exc, type(exc).__name__)
+                if failures % 3 == 0:
+                    await self.bus.reset()
+                await asyncio.sleep(min(0.5 * failures, 5.0))
+                continue
+            try:
+                await asyncio.wait_for(self.wake.wait(), self.interval)
+            except TimeoutError:
+                pass
+            self.wake.clear()
+
+    async def check_epoch(self) -> bool:
+        """Detect a broker that lost its data; mark what it held for re-publishing. True on change."""
+        current = await self.bus.epoch()
+        async with self.db.engine.begin() as conn:
+            stored = await read_state(conn, self.tables, EPOCH_KEY)
+            since = await read_state(conn, self.tables, EPOCH_SINCE_KEY)
+            if stored == current:
+                self.epoch = current
+                return False
+            reset = 0
+            if stored is not None and since is not None:
+                from datetime import datetime
+
+                reset = await reset_published_since(conn, self.tables, datetime.fromisoformat(since))
+            await write_state(conn, self.tables, EPOCH_KEY, current)
+            await write_state(conn, self.tables, EPOCH_SINCE_KEY, utcnow().isoformat())
+        await self.bus.ensure_topics()
+        changed = stored is not None
+        if changed:
+            self.metrics.broker_epoch_changes.inc()
+            log.warning("broker epoch changed %s -> %s: re-publishing %d events", stored, current, reset)
+        self.epoch = current
+        for listener in self.epoch_listeners:
+            await listener(current)
+        return changed
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; returns how many rows were marked published."""
+        t = self.tables.outbox
+        producer = await self.bus.require()
+        q = sa.select(t.c.seq, t.c.topic, t.c.key, t.c.type, t.c.envelope).where(t.c.published_at.is_(None))
+        q = q.order_by(t.c.seq).limit(self.batch_size)
+        if self.db.is_sqlite:
+            async with self.db.engine.connect() as conn:
+                rows = (await conn.execute(q)).all()
+            done = await self._send(producer, rows)
+            if done:
+                async with self.db.engine.begin() as conn:
+                    await self._mark(conn, done)
+        else:
+            # Several replicas may relay one database: each locks its own rows, others skip them.
+            async with self.db.engine.begin() as conn:
+                rows = (await conn.execute(q.with_for_update(skip_locked=True))).all()
+                done = await self._send(producer, rows)
+                if done:
+                    await self._mark(conn, done)
+        async with self.db.engine.connect() as conn:
+            backlog = (await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_(None)))).scalar_one()
+        self.metrics.outbox_backlog.set(backlog)
+        return len(done)
+
+    async def _send(self, producer, rows) -> list[int]:  # type: ignore[no-untyped-def]
+        if not rows:
+            return []
+        futures = []
+        for r in rows:
+            headers = [("type", r.type.encode())]
+            futures.append(await producer.send(r.topic, value=r.envelope.encode(), key=r.key.encode(), headers=headers))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        done: list[int] = []
+        # Stop at the first failure so a later event of the same aggregate is never marked ahead of it.
+        for r, res in zip(rows, results, strict=True):
+            if isinstance(res, BaseException):
+                log.warning("publish failed for %s: %s", r.type, res)
+                if not done:
+                    raise res if isinstance(res, KafkaError) else KafkaError(str(res))
+                break
+            done.append(r.seq)
+            self.metrics.events_published.labels(r.topic, r.type).inc()
+        return done
+
+    async def _mark(self, conn, seqs: list[int]) -> None:  # type: ignore[no-untyped-def]
+        t = self.tables.outbox
+        await conn.execute(sa.update(t).where(t.c.seq.in_(seqs)).values(published_at=utcnow()))

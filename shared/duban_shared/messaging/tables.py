@@ -1,0 +1,70 @@
+"""Outbox, inbox and messaging-state tables, built into each service's own metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    """The three tables a service needs to publish and consume reliably."""
+
+    outbox: sa.Table
+    inbox: sa.Table
+    state: sa.Table
+
+
+def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
+    """Define the messaging tables on a service's metadata."""
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("seq", BigIntPK, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("envelope", sa.Text, nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Index("ix_outbox_unpublished", "published_at", "seq"),
+        sa.Index("ix_outbox_occurred_at", "occurred_at"),
+    )
+    inbox = sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    state = sa.Table(
+        "messaging_state",
+        metadata,
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    return MessagingTables(outbox, inbox, state)
+
+
+def create_messaging_tables(op: object) -> None:
+    """Alembic helper for a service's first migration: create the messaging tables."""
+    md = sa.MetaData()
+    tables = messaging_tables(md)
+    bind = op.get_bind()  # type: ignore[attr-defined]
+    for t in (tables.outbox, tables.inbox, tables.state):
+        t.create(bind, checkfirst=True)
+
+
+def drop_messaging_tables(op: object) -> None:
+    """Alembic helper for the downgrade of that first migration."""
+    for name in ("messaging_state", "inbox", "outbox"):
+        op.drop_table(name)  # type: ignore[attr-defined]

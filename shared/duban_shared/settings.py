@@ -1,0 +1,68 @@
+"""Service settings, read from the environment when a service's app is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_var_dir() -> Path:
+    """Where SQLite files, keys and uploads live unless DUBAN_VAR_DIR says otherwise."""
+    return REPO_ROOT / "var"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; a service subclasses it to add its own."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    service_name: str = "duban"
+    port: int = 8000
+    var_dir: Path = Field(default_factory=default_var_dir, alias="DUBAN_VAR_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    topic_prefix: str = Field(default="duban", alias="DUBAN_TOPIC_PREFIX")
+    messaging_enabled: bool = Field(default=True, alias="DUBAN_MESSAGING")
+    run_migrations: bool = Field(default=True, alias="DUBAN_RUN_MIGRATIONS")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(default=True, alias="DUBAN_LOG_JSON")
+    max_body_bytes: int = Field(default=1_048_576, alias="DUBAN_MAX_BODY_BYTES")
+    # Auth: embedded keys under var/keys unless an OIDC issuer is configured.
+    jwt_private_key_path: Path | None = Field(default=None, alias="DUBAN_JWT_PRIVATE_KEY")
+    jwt_public_key_path: Path | None = Field(default=None, alias="DUBAN_JWT_PUBLIC_KEY")
+    jwt_issuer: str = Field(default="duban", alias="DUBAN_JWT_ISSUER")
+    jwt_audience: str = Field(default="duban", alias="DUBAN_JWT_AUDIENCE")
+    jwt_ttl_seconds: int = Field(default=12 * 3600, alias="DUBAN_JWT_TTL")
+    oidc_issuer: str | None = Field(default=None, alias="OIDC_ISSUER")
+    oidc_jwks_url: str | None = Field(default=None, alias="OIDC_JWKS_URL")
+    # Messaging tuning.
+    relay_interval_seconds: float = Field(default=0.5, alias="DUBAN_RELAY_INTERVAL")
+    relay_batch_size: int = Field(default=200, alias="DUBAN_RELAY_BATCH")
+    epoch_check_seconds: float = Field(default=3.0, alias="DUBAN_EPOCH_CHECK")
+    handler_retries: int = Field(default=3, alias="DUBAN_HANDLER_RETRIES")
+    retry_backoff_seconds: float = Field(default=0.2, alias="DUBAN_RETRY_BACKOFF")
+    # Peer services for read-only HTTP queries.
+    plan_svc_url: str = Field(default="http://127.0.0.1:8001", alias="PLAN_SVC_URL")
+    task_svc_url: str = Field(default="http://127.0.0.1:8002", alias="TASK_SVC_URL")
+    notify_svc_url: str = Field(default="http://127.0.0.1:8003", alias="NOTIFY_SVC_URL")
+    report_svc_url: str = Field(default="http://127.0.0.1:8004", alias="REPORT_SVC_URL")
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, defaulting to a SQLite file named after the service."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'db' / (self.service_name + '.sqlite3')}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Folder for the embedded JWT signing keys."""
+        return self.var_dir / "keys"
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a catalogue topic suffix."""
+        return f"{self.topic_prefix}.{name}"
