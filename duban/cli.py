@@ -93,19 +93,20 @@ def directory_import(
 
     db, _, _, _ = _task_ctx()
 
-    async def _known() -> set[str]:
+    async def _known() -> dict[str, str | None]:
         from duban_shared.db import run_migrations
         from duban.stack import by_name, database_url
-        from task_svc.directory.service import known_codes
+        from task_svc.directory.service import known_parents
 
         await asyncio.to_thread(run_migrations, by_name("task-svc").service_dir, database_url(by_name("task-svc")))
         async with db.sessionmaker() as s:
-            codes = await known_codes(session=s)
+            parents = await known_parents(session=s)
         await db.dispose()
-        return codes
+        return parents
 
+    parents = asyncio.run(_known())
     try:
-        parsed = read_directory_file(file.read_bytes(), file.name, known_codes=asyncio.run(_known()))
+        parsed = read_directory_file(file.read_bytes(), file.name, known_codes=set(parents), known_parents=parents)
     except DirectoryFileError as exc:
         err.print(f"[red]无法导入：{exc.message}[/]")
         raise typer.Exit(2) from exc

@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlmodel import Session as SQLModelSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -75,8 +76,8 @@ class Database:
         self.after_commit: list[Callable[[], None]] = []
         hooks = self.after_commit
 
-        class _Session(Session):
-            """A session class of this database only, so commit hooks stay per service."""
+        class _Session(SQLModelSession):
+            """A session class of this database only, so commit hooks stay per service (SQLModel's, for `exec`)."""
 
         def _fire(_session: Session) -> None:
             for hook in hooks:

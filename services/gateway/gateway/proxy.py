@@ -121,7 +121,7 @@ async def forward(request: Request, upstream: Upstream) -> Response:
         request.method,
         upstream_url(upstream.url, request.scope),
         headers=upstream_request_headers(request),
-        content=(await request.body()) if has_body else None,
+        content=request.stream() if has_body else None,
         extensions={"timeout": _timeout(request, request.scope["path"] in STREAM_PATHS)},
     )
     start = time.perf_counter()

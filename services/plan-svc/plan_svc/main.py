@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from duban_shared.app import ServiceSpec, build_app
 from plan_svc.base import TABLES
 from plan_svc.config import PlanSettings
+from plan_svc.editing.router import router as editing_router
+from plan_svc.imports.router import router as imports_router
 from plan_svc.plans.router import router as plans_router
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -22,7 +24,7 @@ def create_app(settings: PlanSettings | None = None) -> FastAPI:
         title="duban plan-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[plans_router],
+        routers=[imports_router, plans_router, editing_router],
         body_limits={"/api/plans/import": 21 * 1024 * 1024},
     )
     return build_app(spec, settings)

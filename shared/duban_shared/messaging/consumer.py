@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,6 +69,8 @@ class EventConsumer:
         self.backoff = backoff
         self.consumer: AIOKafkaConsumer | None = None
         self._restart = asyncio.Event()
+        self._epoch: str | None = None
+        self._committed: dict[TopicPartition, int] = {}
 
     async def on_epoch(self, _epoch: str) -> None:
         """The broker lost its data: rejoin from scratch (committed offsets are gone too)."""
@@ -110,17 +112,43 @@ class EventConsumer:
             heartbeat_interval_ms=1_000,
             max_poll_interval_ms=300_000,
         )
+        # Read before joining: if the broker restarts after this, the first commit will see it.
+        self._epoch = await self.bus.epoch()
+        self._committed = {}
         await self.consumer.start()
         while not self._restart.is_set():
             batch = await self.consumer.getmany(timeout_ms=500, max_records=200)
+            offsets: dict[TopicPartition, int] = {}
             for tp, records in batch.items():
                 for rec in records:
                     await self.process(rec)
+                    offsets[tp] = rec.offset + 1
                 if self._restart.is_set():
                     return
-            if batch:
-                await self.consumer.commit()
+            if offsets and not await self._commit(offsets):
+                log.warning("consumer %s: the broker lost its state; re-reading from the start (the inbox drops repeats)", self.name)
+                return
             self._record_lag()
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> bool:
+        """Commit, unless the broker forgot what we committed before (a memory-only broker restarted).
+
+        Positions taken from the old broker would skip records of the new one; committing them
+        would make the loss permanent. A partition we committed to before must still show a
+        committed offset; one we never committed to is checked against the epoch we started in.
+        """
+        c = self.consumer
+        assert c is not None
+        assigned = c.assignment()
+        self._committed = {tp: o for tp, o in self._committed.items() if tp in assigned}
+        if any(tp not in self._committed for tp in offsets) and await self.bus.epoch() != self._epoch:
+            return False
+        for tp in offsets:
+            if tp in self._committed and await c.committed(tp) is None:
+                return False
+        await c.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+        self._committed.update(offsets)
+        return True
 
     def _record_lag(self) -> None:
         c = self.consumer

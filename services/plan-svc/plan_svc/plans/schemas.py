@@ -138,3 +138,12 @@ class PublishOut(BaseModel):
     id: str
     status: str
     version: int
+
+
+class PlanImportOut(BaseModel):
+    """Answer of import: the new draft plan, its tree under `draft`."""
+
+    id: str
+    status: str
+    version: int
+    draft: PlanOut

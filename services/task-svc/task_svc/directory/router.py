@@ -49,7 +49,8 @@ async def import_units(file: UploadFile, session: SessionDep, ctx: CtxDep, user:
         raise forbidden("只有市教育局系统管理员可以导入单位名录")
     data = await file.read(MAX_IMPORT_BYTES + 1)
     try:
-        parsed = read_directory_file(data, file.filename or "", known_codes=await service.known_codes(session=session))
+        parents = await service.known_parents(session=session)
+        parsed = read_directory_file(data, file.filename or "", known_codes=set(parents), known_parents=parents)
     except DirectoryFileError as exc:
         raise AppError(413 if exc.code == "file_too_large" else 400, exc.code, exc.message) from exc
     summary = await service.upsert_units(session=session, outbox=ctx.outbox, records=parsed.records,

@@ -52,6 +52,13 @@ async def known_codes(*, session: AsyncSession) -> set[str]:
     return set((await session.exec(select(Unit.code))).all())
 
 
+async def known_parents(*, session: AsyncSession) -> dict[str, str | None]:
+    """Every unit's code mapped to its parent's code (None at the top)."""
+    rows = (await session.exec(select(Unit.id, Unit.code, Unit.parent_id))).all()
+    code_of = {uid: code for uid, code, _ in rows}
+    return {code: code_of.get(parent) if parent else None for _, code, parent in rows}
+
+
 def _event(u: Unit) -> UnitUpserted:
     return UnitUpserted(id=u.id, code=u.code, name=u.name, kind=u.kind, parent_id=u.parent_id, school_type=u.school_type, active=u.active)  # type: ignore[arg-type]
 

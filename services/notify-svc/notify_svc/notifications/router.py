@@ -1,0 +1,54 @@
+"""GET /api/notifications, POST …/{id}/read, POST …/read-all, GET …/stream (SSE)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from sse_starlette import EventSourceResponse
+
+from duban_shared.app import CtxDep, SessionDep
+from duban_shared.auth import CurrentUser
+from notify_svc.config import NotifySettings
+from notify_svc.notifications import service
+from notify_svc.notifications.hub import NotificationHub
+from notify_svc.notifications.schemas import NotificationPage, NotificationPublic, ReadAllResult
+from notify_svc.notifications.stream import notification_events
+
+router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+
+
+@router.get("", response_model=NotificationPage)
+async def list_notifications(
+    session: SessionDep, user: CurrentUser,
+    unread: bool = False,
+    limit: int = Query(default=50, ge=1, le=200),
+    offset: int = Query(default=0, ge=0),
+) -> NotificationPage:
+    """The caller's unit's notifications, newest first."""
+    rows, total, unread_n = await service.list_notifications(session=session, user=user, unread=unread, limit=limit, offset=offset)
+    items = [NotificationPublic.model_validate(n, from_attributes=True) for n in rows]
+    return NotificationPage(items=items, total=total, unread=unread_n)
+
+
+@router.get("/stream", response_class=EventSourceResponse)
+async def stream(request: Request, ctx: CtxDep, user: CurrentUser) -> EventSourceResponse:
+    """New notifications of the caller's unit as Server-Sent Events (resumes after Last-Event-ID)."""
+    settings: NotifySettings = ctx.settings  # type: ignore[assignment]
+    hub: NotificationHub = ctx.extras["hub"]
+    events = notification_events(
+        hub=hub, db=ctx.db, unit_id=user.unit_id, last_event_id=request.headers.get("last-event-id"),
+        replay_limit=settings.sse_replay_limit,
+    )
+    return EventSourceResponse(events, ping=settings.sse_ping_seconds, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/read-all", response_model=ReadAllResult)
+async def read_all(session: SessionDep, user: CurrentUser) -> ReadAllResult:
+    """Mark every unread notification of the caller's unit read."""
+    return ReadAllResult(updated=await service.mark_all_read(session=session, user=user))
+
+
+@router.post("/{notification_id}/read", response_model=NotificationPublic)
+async def read_one(notification_id: str, session: SessionDep, user: CurrentUser) -> NotificationPublic:
+    """Mark one notification read; reading it again changes nothing."""
+    n = await service.mark_read(session=session, user=user, notification_id=notification_id)
+    return NotificationPublic.model_validate(n, from_attributes=True)

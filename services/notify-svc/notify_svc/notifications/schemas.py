@@ -1,0 +1,34 @@
+"""Notification API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class NotificationPublic(BaseModel):
+    """A notification as its recipient sees it."""
+
+    id: str
+    kind: str
+    title: str
+    body: str
+    task_id: str | None
+    plan_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    """A page of the caller's notifications with counts."""
+
+    items: list[NotificationPublic]
+    total: int
+    unread: int
+
+
+class ReadAllResult(BaseModel):
+    """How many notifications were marked read."""
+
+    updated: int

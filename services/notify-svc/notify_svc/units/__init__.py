@@ -1,0 +1,1 @@
+"""A local copy of the org directory, kept from unit.upserted events."""

@@ -1,0 +1,79 @@
+"""Deadlines stated in an item's text (到2023年底, 6月底前, 年内 …) as ISO dates in the plan's year."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+_CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+_M = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_NOT_PAST = r"(?<!截至)(?<!截止)(?<!截止到)(?<!截至到)"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"{_NOT_PAST}(\d{{4}})年{_M}月(\d{{1,2}})日(?:前|之前|以前)"), "ymd"),
+    (re.compile(rf"{_NOT_PAST}(\d{{4}})年{_M}月(?:底|末|份)?(?:前|之前|以前|完成|底|末)"), "ym_end"),
+    (re.compile(rf"{_NOT_PAST}(?:到|至|于|在)?(\d{{4}})年(?:底|末|年底|年末)"), "y_end"),
+    (re.compile(r"(?:到|至)(\d{4})年(?![\d底末]|\d*月|度)"), "y_end"),
+    (re.compile(rf"(?<![\d年]){_M}月(\d{{1,2}})日(?:前|之前|以前)"), "md"),
+    (re.compile(rf"(?<![\d年]){_M}月(?:底|末)(?:前|之前|以前)?"), "m_end"),
+    (re.compile(rf"(?<![\d年]){_M}月(?:份)?(?:前|之前|以前)"), "m_before"),
+    (re.compile(r"(?<![\d年])(?:年内|年底前|年底|年末|本年度内|年度内|今年底|今年内)"), "year_end"),
+    (re.compile(r"上半年"), "h1"),
+    (re.compile(r"(?:第)?([一二三四1234])季度(?:末|底)?(?:前)?"), "quarter"),
+    (re.compile(r"前三季度"), "q3"),
+]
+
+
+def _month(s: str) -> int:
+    return int(s) if s.isdigit() else _CN_MONTH.get(s, 0)
+
+
+def _end_of(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _one(kind: str, g: tuple[str, ...], year: int | None) -> date | None:
+    if kind == "ymd":
+        return date(int(g[0]), _month(g[1]), int(g[2]))
+    if kind == "ym_end":
+        return _end_of(int(g[0]), _month(g[1]))
+    if kind == "y_end":
+        return date(int(g[0]), 12, 31)
+    if year is None:
+        return None
+    if kind == "md":
+        return date(year, _month(g[0]), int(g[1]))
+    if kind == "m_end":
+        return _end_of(year, _month(g[0]))
+    if kind == "m_before":
+        month = _month(g[0])
+        return _end_of(year, month - 1) if month > 1 else date(year, 1, 1)
+    if kind == "year_end":
+        return date(year, 12, 31)
+    if kind == "h1":
+        return date(year, 6, 30)
+    if kind == "q3":
+        return date(year, 9, 30)
+    if kind == "quarter":
+        q = "一二三四".find(g[0]) + 1 or int(g[0])
+        return _end_of(year, q * 3)
+    return None
+
+
+def find_deadline(text: str, year: int | None) -> str | None:
+    """The latest date the text commits to, as YYYY-MM-DD; None when it names none."""
+    found: list[date] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            try:
+                d = _one(kind, m.groups(), year)
+            except ValueError:
+                continue
+            if d is None or not 2000 <= d.year <= 2100 or (year is not None and d.year < year):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(d)
+    return max(found).isoformat() if found else None

@@ -1,0 +1,61 @@
+"""Unnumbered items: a paragraph where each item opens with a short headline sentence (bold in the original)."""
+
+from __future__ import annotations
+
+import re
+
+from plan_svc.parsing.markers import TERMINAL
+
+_SENTENCE = re.compile(r"[^。！？]*[。！？][”’」』）]*|[^。！？]+$")
+_CONNECTIVE = re.compile(r"^(?:同时|此外|其中|并且|另外|因此|为此|从而|以及|但是|但|而且|总之|特别是|尤其是|首先|其次|最后|此外|进而|由此|对此|比如|例如|如)")
+MAX_HEADLINE = 24
+MIN_BODY = 30
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines joined as prose: a newline after a line that ends a sentence, nothing inside a wrapped sentence."""
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif out[-1] in TERMINAL:
+            out += "\n" + line
+        elif out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " " + line
+        else:
+            out += line
+    return out
+
+
+def is_headline(sentence: str) -> bool:
+    """A short sentence without inner commas that can stand as an item's headline."""
+    core = sentence.strip().rstrip("。！？”’」』）")
+    if not 2 <= len(core) <= MAX_HEADLINE or "\n" in core:
+        return False
+    return not re.search(r"[，；：,;:]", core) and not _CONNECTIVE.match(core)
+
+
+def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """(intro text, [(headline, body)]) for the text of one section; no items when the shape does not fit."""
+    text = join_lines(lines)
+    sentences = [(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    intro: list[str] = []
+    items: list[list[str]] = []
+    for idx, (sent, pos) in enumerate(sentences):
+        para_start = pos == 0 or text[pos - 1] == "\n" or sent.startswith("\n")
+        has_body = idx + 1 < len(sentences)
+        body_len = sum(len(s) for s in items[-1][1:]) if items else 0
+        if is_headline(sent) and has_body and (para_start or (items and body_len >= MIN_BODY) or (not items and not intro)):
+            items.append([sent])
+        elif items:
+            items[-1].append(sent)
+        else:
+            intro.append(sent)
+    if len(items) < 2 and (intro or not items):
+        return join_text(intro + [s for it in items for s in it]), []
+    return join_text(intro), [(it[0].strip().rstrip("。！？").strip(), join_text(it[1:])) for it in items]
+
+
+def join_text(parts: list[str]) -> str:
+    """Sentences back into text, keeping their paragraph breaks but not leading or trailing ones."""
+    return "".join(parts).strip()

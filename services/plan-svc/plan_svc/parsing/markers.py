@@ -1,0 +1,86 @@
+"""Recognising the numbered lines of a plan (一、 / （一） / 1.) and title-like lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from plan_svc.parsing.numerals import cn_to_int
+
+_CN = "一二三四五六七八九十"
+_SECTION = re.compile(rf"^(?:第([{_CN}]{{1,3}})(?:部分|章|篇|方面)[、：.]?|([{_CN}]{{1,3}})\s*[、.])\s*(.*)$")
+_GROUP = re.compile(rf"^（([{_CN}]{{1,3}})）[、.]?\s*(.*)$")
+_ITEM = re.compile(r"^(\d{1,3})\s*[.、](?!\d)\s*(.*)$")
+SENTENCE_END = "。！？"
+TERMINAL = "。！？；：…”）"
+PLAN_KINDS = r"(?:工作要点|工作计划|工作安排|工作重点|工作思路|重点工作|工作任务|要点|计划|行动方案|实施方案|工作方案|任务清单)"
+OTHER_KINDS = r"(?:工作总结|总结|通知|报告|意见|办法|规定|细则|决定|讲话|纪要|通报|批复|公告|简报|述职报告|情况说明|回顾)"
+_TRAILING_PAREN = r"(?:（[^（）]{1,20}）)?"
+_PLAN_TITLE = re.compile(rf"^(?!关于印发|印发)[^。，；！？：]{{2,58}}{PLAN_KINDS}{_TRAILING_PAREN}$")
+_OTHER_TITLE = re.compile(rf"^[^。，；！？：]{{2,58}}{OTHER_KINDS}{_TRAILING_PAREN}$")
+APPENDIX = re.compile(r"^附(?:件|表)(?:\s*\d{1,2})?\s*(?:[：:].{0,60})?$|^附(?:件|表)\s*\d{1,2}\s*[.、]?.{0,60}$")
+_DATE_LINE = re.compile(r"^[（(]?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[）)]?(?:印发)?$")
+_ORG_LINE = re.compile(r"^(?:中共)?[\u4e00-\u9fffX*]{2,30}(?:局|厅|委员会|委|政府|办公室|办公厅|中心|党组|教育局|学校|大学)$")
+_PUBLIC_NOTE = re.compile(r"^[（(](?:此件|本件)[^）)]{0,12}[）)]$")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A numbered line: its level (section/group/item), number as printed and as int, and the text after it."""
+
+    kind: str
+    label: str
+    value: int
+    rest: str
+
+
+def _fits_heading(rest: str) -> bool:
+    if not rest or rest[0] in "、，。；：.%" or rest[0].isdigit():
+        return False
+    stop = min((rest.find(ch) for ch in SENTENCE_END if ch in rest), default=-1)
+    return len(rest) <= 60 or 0 < stop <= 40
+
+
+def classify(line: str) -> Marker | None:
+    """The marker that starts this line, if it has one that could be a plan heading or item."""
+    m = _SECTION.match(line)
+    if m:
+        label = m.group(1) or m.group(2)
+        value = cn_to_int(label)
+        if value and _fits_heading(m.group(3)):
+            return Marker("section", label, value, m.group(3))
+        return None
+    m = _GROUP.match(line)
+    if m:
+        value = cn_to_int(m.group(1))
+        rest = m.group(2)
+        if value and rest and rest[0] not in "、，。；：":
+            return Marker("group", m.group(1), value, rest)
+        return None
+    m = _ITEM.match(line)
+    if m:
+        rest = m.group(2)
+        value = int(m.group(1))
+        if value and rest and not rest[0].isdigit() and rest[0] not in "%.、，。；：-+*":
+            return Marker("item", m.group(1), value, rest)
+    return None
+
+
+def is_plan_title(line: str) -> bool:
+    """A line that names a plan (…工作要点 / …工作计划), not the notice that issues it."""
+    return 4 <= len(line) <= 70 and bool(_PLAN_TITLE.match(line)) and classify(line) is None
+
+
+def is_other_title(line: str) -> bool:
+    """A line that names another kind of document (工作总结, 通知, 报告 …)."""
+    return 4 <= len(line) <= 70 and bool(_OTHER_TITLE.match(line)) and classify(line) is None
+
+
+def is_signature(line: str) -> bool:
+    """A signature, date or publication note line that closes a document."""
+    return bool(_DATE_LINE.match(line) or _ORG_LINE.match(line) or _PUBLIC_NOTE.match(line))
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether a line ends where a paragraph may end (not mid-sentence as in a wrapped PDF line)."""
+    return bool(line) and line[-1] in TERMINAL

@@ -1,0 +1,98 @@
+"""Text of a .docx with python-docx: paragraphs and tables in document order, Word list numbers restored."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from plan_svc.parsing.errors import PlanParseError
+from plan_svc.parsing.numerals import int_to_cn
+
+_CN_FORMATS = {"chineseCounting", "chineseCountingThousand", "ideographTraditional", "japaneseCounting", "taiwaneseCounting"}
+
+
+class _Numbering:
+    """Word's automatic list numbers, which python-docx leaves out of paragraph text."""
+
+    def __init__(self, doc: Any) -> None:
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}
+        self.counters: dict[str, list[int]] = {}
+        try:
+            root = doc.part.numbering_part.element
+        except Exception:  # a document without numbering.xml
+            return
+        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        for an in root.iter(f"{w}abstractNum"):
+            lv: dict[int, tuple[str, str, int]] = {}
+            for lvl in an.iter(f"{w}lvl"):
+                fmt = lvl.find(f"{w}numFmt")
+                txt = lvl.find(f"{w}lvlText")
+                start = lvl.find(f"{w}start")
+                lv[int(lvl.get(f"{w}ilvl", "0"))] = (
+                    fmt.get(f"{w}val", "decimal") if fmt is not None else "decimal",
+                    txt.get(f"{w}val", "") if txt is not None else "",
+                    int(start.get(f"{w}val", "1")) if start is not None else 1,
+                )
+            abstract[an.get(f"{w}abstractNumId", "")] = lv
+        for num in root.iter(f"{w}num"):
+            ref = num.find(f"{w}abstractNumId")
+            if ref is None:
+                continue
+            for ilvl, spec in abstract.get(ref.get(f"{w}val", ""), {}).items():
+                self.levels[(num.get(f"{w}numId", ""), ilvl)] = spec
+
+    def label(self, paragraph: Any) -> str:
+        """The number Word would print before this paragraph, or ''."""
+        ppr = paragraph._p.pPr
+        if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
+            return ""
+        num_id = str(ppr.numPr.numId.val)
+        ilvl = int(ppr.numPr.ilvl.val) if ppr.numPr.ilvl is not None else 0
+        spec = self.levels.get((num_id, ilvl))
+        if spec is None or spec[0] in ("bullet", "none") or ilvl > 8:
+            return ""
+        counts = self.counters.setdefault(num_id, [0] * 9)
+        counts[ilvl] = counts[ilvl] + 1 if counts[ilvl] else spec[2]
+        for deeper in range(ilvl + 1, 9):
+            counts[deeper] = 0
+
+        def render(m: re.Match[str]) -> str:
+            lvl = int(m.group(1)) - 1
+            fmt = self.levels.get((num_id, lvl), ("decimal", "", 1))[0]
+            value = counts[lvl] or 1
+            return int_to_cn(value) if fmt in _CN_FORMATS else str(value)
+
+        return re.sub(r"%([1-9])", render, spec[1])
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraph and table text in order; each table cell on its own line(s), merged cells once."""
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises zip, xml and key errors for damaged files
+        raise PlanParseError("corrupt_file", "Word 文件已损坏或不是 .docx 格式，请用 Word/WPS 另存为 .docx 后再上传") from exc
+    numbering = _Numbering(doc)
+    lines: list[str] = []
+    for el in doc.element.body.iterchildren():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            p = Paragraph(el, doc)
+            lines.append(numbering.label(p) + p.text)
+        elif tag == "tbl":
+            for row in Table(el, doc).rows:
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    lines.extend(par.text for par in cell.paragraphs if par.text.strip())
+    text = "\n".join(lines)
+    if not text.strip():
+        raise PlanParseError("image_only", "Word 文件中没有文字（可能只有图片），请上传含文字的文档")
+    return text

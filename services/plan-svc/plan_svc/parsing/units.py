@@ -1,0 +1,105 @@
+"""Responsibility clauses — （责任单位：…）, （牵头处室：…。责任处室：…） — split into lead and supporting units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_ROLE = r"(?:牵头|主责|主办|承办|责任|配合|协办|参与|协同|协助|实施)"
+_KIND = r"(?:单位|处室|科室|部门|领导|处|科)"
+_LABEL = re.compile(rf"({_ROLE}{_KIND})\s*[：:]")
+_OPEN = re.compile(rf"[（【\[]\s*(?={_ROLE}{_KIND}\s*[：:])")
+_TAIL = re.compile(rf"(?:^|(?<=[。；！？\n]))\s*({_ROLE}{_KIND}\s*[：:][^。\n]{{1,200}}?(?:。{_ROLE}{_KIND}\s*[：:][^。\n]{{1,200}}?)*)[。；]?\s*$")
+_SPLIT = re.compile(r"[、，,；;/／]+")
+_PAIRS = {"（": "）", "【": "】", "[": "]"}
+_LEAD_ROLES = ("牵头", "主责", "主办", "承办")
+
+
+@dataclass
+class Units:
+    """Who is responsible for an item."""
+
+    lead: list[str] = field(default_factory=list)
+    supporting: list[str] = field(default_factory=list)
+    leaders: list[str] = field(default_factory=list)
+    found: bool = False
+
+
+def _close(text: str, i: int) -> int:
+    """Index of the bracket closing the one at i (nested brackets allowed), or len(text)."""
+    depth = 0
+    for j in range(i, len(text)):
+        ch = text[j]
+        if ch in _PAIRS:
+            depth += 1
+        elif ch in _PAIRS.values():
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(text)
+
+
+def split_units(raw: str) -> list[str]:
+    """'基教科、教研中心，各学校' -> ['基教科', '教研中心', '各学校'] (brackets inside a name kept whole)."""
+    out: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in raw:
+        if ch in "（《“":
+            depth += 1
+        elif ch in "）》”":
+            depth -= 1
+        if depth <= 0 and _SPLIT.fullmatch(ch):
+            out.append(cur)
+            cur = ""
+            depth = 0
+        else:
+            cur += ch
+    out.append(cur)
+    cleaned = []
+    for u in out:
+        u = u.strip(" 。．.：:").removeprefix("由")
+        u = re.sub(r"(?:等|等单位|等部门|牵头|配合|负责)$", "", u)
+        if u and u not in cleaned and len(u) <= 60:
+            cleaned.append(u)
+    return cleaned
+
+
+def _parse_clause(content: str, units: Units) -> None:
+    labels = list(_LABEL.finditer(content))
+    for k, m in enumerate(labels):
+        end = labels[k + 1].start() if k + 1 < len(labels) else len(content)
+        names = split_units(content[m.end():end])
+        role = m.group(1)
+        if role.endswith("领导"):
+            units.leaders += [n for n in names if n not in units.leaders]
+        elif role.startswith(_LEAD_ROLES):
+            units.lead += [n for n in names if n not in units.lead]
+        elif role.startswith("责任") and not units.lead and not any(lab.group(1).startswith(_LEAD_ROLES) for lab in labels):
+            units.lead += names[:1]
+            units.supporting += [n for n in names[1:] if n not in units.supporting]
+        else:
+            units.supporting += [n for n in names if n not in units.supporting]
+    units.found = units.found or bool(labels)
+
+
+def extract_units(text: str) -> tuple[str, Units]:
+    """The text without its responsibility clauses, and the units they named."""
+    units = Units()
+    pieces: list[str] = []
+    pos = 0
+    for m in _OPEN.finditer(text):
+        if m.start() < pos:
+            continue
+        end = _close(text, m.start())
+        _parse_clause(text[m.end():end], units)
+        pieces.append(text[pos:m.start()])
+        pos = end + 1
+    pieces.append(text[pos:])
+    rest = "".join(pieces)
+    tail = _TAIL.search(rest)
+    if tail:
+        _parse_clause(tail.group(1), units)
+        rest = rest[:tail.start()]
+    units.supporting = [u for u in units.supporting if u not in units.lead]
+    return rest.rstrip(" \n"), units

@@ -1,0 +1,1 @@
+"""Read model of published plans, their items and indicators."""

@@ -1,0 +1,1 @@
+"""Statistics, indicator aggregation and the Excel export."""

@@ -1,0 +1,1 @@
+"""Read model of tasks and their latest indicator values."""

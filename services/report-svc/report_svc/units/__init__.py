@@ -1,0 +1,1 @@
+"""Local copy of the org directory (from unit.upserted)."""
