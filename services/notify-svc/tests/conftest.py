@@ -182,6 +182,16 @@ class SseReader:
                 fields[name] = value[1:] if value.startswith(" ") else value
         raise AssertionError("the stream ended")
 
+    async def next_ping(self, timeout: float = 30) -> None:
+        """Read on until a comment line (a heartbeat) arrives; fails if an event comes first."""
+        async with asyncio.timeout(timeout):
+            async for line in self.lines:
+                if line.startswith(":"):
+                    self.comments += 1
+                    return
+                assert line == "", f"expected a heartbeat, got {line!r}"
+        raise AssertionError("the stream ended")
+
     async def next_notification(self, timeout: float = 30) -> dict[str, Any]:
         """The next `notification` event, its data parsed, its SSE id kept under `_sse_id`."""
         ev = await self.next_event(timeout)

@@ -86,7 +86,10 @@ async def test_a_redelivered_event_notifies_once(app, writer, token, kit) -> Non
         await writer.resend(created)
         await writer.send(ev(TaskApproved, "t-1", status="completed"))
         items = await kit.wait_for_count(client, token(kit.DISTRICT), 3)
+        metrics = (await client.get("/metrics")).text
 
+    # The redelivery was recognised, not dead-lettered on the unique constraint.
+    assert "duban_notify_events_failed_total{" not in metrics
     assert Counter(i["kind"] for i in items) == {"task_assigned": 1, "task_reminded": 1, "task_approved": 1}
     assert len(await kit.stored(app, created.id)) == 1
 

@@ -237,3 +237,16 @@ def test_an_empty_workbook_is_empty() -> None:
     with pytest.raises(DirectoryFileError) as info:
         read_directory_file(_xlsx([]), "units.xlsx", known_codes=set())
     assert info.value.code == "empty_file"
+
+
+def test_truncated_sheet_xml_is_unreadable() -> None:
+    """A workbook whose sheet XML is cut short is reported as unreadable, not a crash."""
+    good = write_directory_xlsx(SMALL)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, data[: len(data) // 2] if item.filename.startswith("xl/worksheets/") else data)
+    with pytest.raises(DirectoryFileError) as info:
+        read_directory_file(out.getvalue(), "units.xlsx", known_codes=set())
+    assert info.value.code == "unreadable_file"

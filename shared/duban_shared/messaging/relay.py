@@ -98,8 +98,10 @@ class OutboxRelay:
             self.metrics.broker_epoch_changes.inc()
             log.warning("broker epoch changed %s -> %s: re-publishing %d events", stored, current, reset)
         self.epoch = current
-        for listener in self.epoch_listeners:
-            await listener(current)
+        if changed:
+            # A first sighting (fresh database) loses nothing; restarting consumers then only costs a rejoin.
+            for listener in self.epoch_listeners:
+                await listener(current)
         return changed
 
     async def publish_batch(self) -> int:

@@ -87,7 +87,7 @@ def _comparator(pre: str, noun: str, post: str | None, yu: str | None, ranged: b
 
 def _clean_name(name: str) -> str:
     name = _MODAL.sub("", name).strip("、，的为是在到至达 ")
-    if "等" in name[:-1]:
+    if "、" in name and "等" in name[name.rindex("、"):-1]:
         name = name[name.rindex("等") + 1:] or name
     return name[-40:]
 
@@ -97,6 +97,8 @@ def find_indicators(text: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     floor = 0
     for m in _PATTERN.finditer(text):
+        if text[m.end():m.end() + 1] in ("”", "》"):
+            continue  # a number inside a quoted name (“新**人”, 《3个课堂》) is not a target
         pre = _preceding(text, m.start(), floor)
         after = _following(text, m.end())
         noun = after[1:] if after.startswith("的") else after
@@ -116,5 +118,5 @@ def find_indicators(text: str) -> list[dict[str, Any]]:
         start = m.start() - len(pre)
         end = m.end() + (len(after) if noun and subject.endswith(noun) else 0)
         out.append({"text": text[start:end][:200], "name": subject, "comparator": comparator, "target": target, "unit": unit})
-        floor = m.end()
+        floor = end
     return out

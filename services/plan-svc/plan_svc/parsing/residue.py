@@ -31,6 +31,7 @@ class Residue:
 
     dropped: int = 0
     walls: int = 0
+    wall_lines: int = 0
 
 
 def is_furniture(line: str) -> bool:
@@ -54,7 +55,7 @@ def strip_residue(lines: list[str]) -> tuple[list[str], Residue]:
             if not out or out[-1] != LOST:
                 out.append(LOST)
                 rep.walls += 1
-            rep.dropped += j - i
+            rep.wall_lines += j - i
             i = j
             continue
         if is_furniture(line):

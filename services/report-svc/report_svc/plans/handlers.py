@@ -31,17 +31,17 @@ async def _newer_plan(session: AsyncSession, *, plan_id: str, version: int, titl
 
 
 async def _drop_item(session: AsyncSession, plan_id: str, item_id: str) -> None:
-    await session.execute(sa.delete(PlanIndicator).where(PlanIndicator.plan_id == plan_id, PlanIndicator.item_id == item_id))  # type: ignore[arg-type]
-    await session.execute(sa.delete(PlanItem).where(PlanItem.plan_id == plan_id, PlanItem.id == item_id))  # type: ignore[arg-type]
+    await session.exec(sa.delete(PlanIndicator).where(PlanIndicator.plan_id == plan_id, PlanIndicator.item_id == item_id))  # type: ignore[arg-type]
+    await session.exec(sa.delete(PlanItem).where(PlanItem.plan_id == plan_id, PlanItem.id == item_id))  # type: ignore[arg-type]
 
 
 async def _put_item(session: AsyncSession, plan_id: str, item: PlanItemSnapshot) -> None:
     await _drop_item(session, plan_id, item.id)
-    await session.execute(sa.insert(PlanItem).values(
+    await session.exec(sa.insert(PlanItem).values(
         plan_id=plan_id, id=item.id, position=item.position, section_number=item.section_number, number=item.number, title=item.title,
     ))
     for pos, ind in enumerate(item.indicators):
-        await session.execute(sa.insert(PlanIndicator).values(
+        await session.exec(sa.insert(PlanIndicator).values(
             plan_id=plan_id, id=ind.id, item_id=item.id, position=pos, name=ind.name or ind.text,
             comparator=ind.comparator, target=ind.target, unit=ind.unit,
         ))
@@ -51,8 +51,8 @@ async def apply_published(*, session: AsyncSession, event: PlanPublished) -> boo
     """Store a whole plan version; False when an equal or newer version is already stored."""
     if await _newer_plan(session, plan_id=event.plan_id, version=event.version, title=event.title, year=event.year, at=event.published_at) is None:
         return False
-    await session.execute(sa.delete(PlanIndicator).where(PlanIndicator.plan_id == event.plan_id))  # type: ignore[arg-type]
-    await session.execute(sa.delete(PlanItem).where(PlanItem.plan_id == event.plan_id))  # type: ignore[arg-type]
+    await session.exec(sa.delete(PlanIndicator).where(PlanIndicator.plan_id == event.plan_id))  # type: ignore[arg-type]
+    await session.exec(sa.delete(PlanItem).where(PlanItem.plan_id == event.plan_id))  # type: ignore[arg-type]
     for item in event.items:
         await _put_item(session, event.plan_id, item)
     return True

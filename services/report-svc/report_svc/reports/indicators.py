@@ -54,7 +54,7 @@ async def plan_indicators(*, session: AsyncSession, plan_id: str, scope: Scope) 
         IndicatorValue.plan_id == plan_id, ReportTask.plan_id == plan_id, ReportTask.status != "declined", scope.tasks_clause(),
     ).group_by(IndicatorValue.indicator_id, ReportTask.level)
     sums: dict[str, dict[str, tuple[float, int]]] = {}
-    for r in (await session.execute(agg)).all():
+    for r in (await session.exec(agg)).all():
         sums.setdefault(r.indicator_id, {})[r.level] = (float(r.total or 0), int(r.n))
     out: list[IndicatorReport] = []
     for ind, item in defs:

@@ -81,7 +81,7 @@ async def grouped_counts(*, session: AsyncSession, scope: Scope, today: date, pl
     stmt = sa.select(*keys, *_counting_columns(today)).where(scope.tasks_clause()).group_by(*keys)
     if plan_id is not None:
         stmt = stmt.where(ReportTask.plan_id == plan_id)
-    return list((await session.execute(stmt)).all())
+    return list((await session.exec(stmt)).all())
 
 
 async def units_for(*, session: AsyncSession, ids: Iterable[str]) -> dict[str, Unit]:

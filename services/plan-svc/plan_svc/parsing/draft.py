@@ -1,0 +1,133 @@
+"""Assemble the draft (plan-draft.schema.json) from the document's parts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from plan_svc.parsing.deadlines import find_deadline
+from plan_svc.parsing.document import Layout, split_document
+from plan_svc.parsing.errors import PlanParseError
+from plan_svc.parsing.headlines import join_lines
+from plan_svc.parsing.indicators import find_indicators
+from plan_svc.parsing.keytasks import parse_key_tasks
+from plan_svc.parsing.markers import SENTENCE_END
+from plan_svc.parsing.normalize import CJK_CHAR, normalize_text
+from plan_svc.parsing.residue import strip_residue
+from plan_svc.parsing.structure import RawItem, RawSection, build_sections
+from plan_svc.parsing.targets import suggest_targets
+from plan_svc.parsing.units import extract_units
+from plan_svc.parsing.notes import collect_warnings
+
+MAX_TEXT_CHARS = 5_000_000
+MAX_SECTIONS = 200
+_ISSUER = re.compile(r"^(?:中共)?.{1,30}?(?:教育和体育局|教育体育局|教体局|教育局|教育厅|教育委员会|教委|人民政府|委员会|局|厅|委|政府|办公室|学校|大学|学院)")
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+
+
+def _issuer(lay: Layout) -> str | None:
+    if lay.title:
+        m = _YEAR.search(lay.title)
+        head = lay.title[:m.start()] if m else re.split(r"关于|工作|年度", lay.title)[0]
+        im = _ISSUER.match(head)
+        if im and im.group(0) == head.strip():
+            return head.strip()
+    orgs = [s for s in lay.signatures if not re.search(r"\d", s) and not s.startswith("（")]
+    return orgs[0] if orgs else None
+
+
+def _year(lay: Layout) -> int | None:
+    for source in [lay.title or "", *lay.signatures, "".join(lay.preamble)[:200], "".join(lay.head)[:400]]:
+        m = _YEAR.search(source)
+        if m and 1990 <= int(m.group(1)) <= 2100:
+            return int(m.group(1))
+    return None
+
+
+def split_title(first: str, lines: list[str]) -> tuple[str, str]:
+    """(title, body): the first sentence of the item, or its first line when that line is a heading of its own."""
+    stops = [first.find(ch) for ch in SENTENCE_END if ch in first]
+    colon = first.find("：")
+    if 0 < colon <= 30 and (not stops or colon < min(stops)):
+        stops = [colon]
+    rest = join_lines(lines)
+    if stops and min(stops) <= 80:
+        p = min(stops)
+        return first[:p], join_lines([x for x in (first[p + 1:], rest) if x])
+    if len(first) <= 40 or not rest:
+        return first, rest
+    joined = join_lines([first, rest])
+    stops = [joined.find(ch) for ch in SENTENCE_END if ch in joined]
+    if stops and min(stops) <= 80:
+        p = min(stops)
+        return joined[:p], joined[p + 1:]
+    clause = re.split(r"[，；]", joined, maxsplit=1)[0]
+    return (clause if len(clause) <= 60 else clause[:60] + "…"), joined
+
+
+def build_item(raw: RawItem, year: int | None) -> dict[str, Any]:
+    """One schema item from raw text: units out of the body, title, deadline, indicators, targets."""
+    if raw.headline:
+        text, units = extract_units(join_lines(raw.lines))
+        title, body = raw.first, text
+    else:
+        text, units = extract_units("\n".join([raw.first, *raw.lines]))
+        first, _, rest = text.partition("\n")
+        title, body = split_title(first, [x for x in rest.split("\n") if x])
+    title = title.strip().rstrip("。！？；：，、 ") or "（无标题）"
+    body = body.strip()
+    whole = title + "。" + body
+    item: dict[str, Any] = {
+        "number": raw.number[:16], "title": title[:500], "body": body[:20000],
+        "lead_units": units.lead, "supporting_units": units.supporting,
+        "deadline": find_deadline(whole, year), "indicators": find_indicators(whole),
+        "targets": suggest_targets(whole, units.lead + units.supporting),
+    }
+    if raw.group:
+        item["group"] = raw.group
+    if units.leaders:
+        item["leaders"] = units.leaders
+    return item
+
+
+def _section(sec: RawSection, year: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"number": sec.number[:16], "title": (sec.title or "（无标题）")[:300],
+                           "items": [build_item(it, year) for it in sec.items]}
+    intro = join_lines(sec.intro).strip()
+    if intro:
+        out["intro"] = intro[:5000]
+    return out
+
+
+def build_draft(text: str) -> dict[str, Any]:
+    """The whole draft for a document's text; PlanParseError when no plan structure is found."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise PlanParseError("file_too_large", "文本过长（超过 500 万字），无法导入")
+    lines = normalize_text(text)
+    if not lines:
+        raise PlanParseError("empty_file", "文件没有文字内容")
+    if not CJK_CHAR.search(text):
+        raise PlanParseError("no_plan_structure", "文件中没有中文内容，看不出是一份工作计划")
+    lines, residue = strip_residue(lines)
+    lay = split_document(lines)
+    year = _year(lay)
+    raw_sections = build_sections(lay.body) if lay.body else []
+    sections = [_section(s, year) for s in raw_sections[:MAX_SECTIONS]]
+    key_tasks: list[dict[str, Any]] = []
+    kt_warnings: list[str] = []
+    key_seg: int | None = None
+    for idx, seg in enumerate(lay.trailing):
+        found, warns = parse_key_tasks(seg, year)
+        if found and key_seg is None:
+            key_tasks, kt_warnings, key_seg = found, warns, idx
+    if not any(s["items"] for s in sections) and not key_tasks:
+        raise PlanParseError("no_plan_structure", "没有识别出计划的结构（如“一、”部分、“（一）”或“1.”条目、重点工作任务表），请确认上传的是工作计划或工作要点")
+    warnings = collect_warnings(lay, raw_sections, sections, residue, key_seg, year, MAX_SECTIONS) + kt_warnings
+    draft: dict[str, Any] = {
+        "title": (lay.title or "未命名计划")[:300], "issuer": _issuer(lay), "year": year,
+        "sections": sections, "key_tasks": key_tasks, "warnings": warnings,
+    }
+    preamble = join_lines(lay.preamble).strip()
+    if preamble:
+        draft["preamble"] = preamble[:20000]
+    return draft
