@@ -179,7 +179,7 @@ class SseReader:
                     self.comments += 1
                     continue
                 name, _, value = line.partition(":")
-                fields[name] = value[1:] if value.startswith(" ") else value
+                fields[name] = value.removeprefix(" ")
         raise AssertionError("the stream ended")
 
     async def next_ping(self, timeout: float = 30) -> None:

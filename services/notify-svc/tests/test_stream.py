@@ -17,26 +17,26 @@ STREAM = "/api/notifications/stream"
 
 async def test_new_notifications_arrive_on_the_stream_of_their_unit(app, writer, token, kit) -> None:
     """A unit's open stream gets its notification live, with heartbeats; another unit's does not."""
-    async with kit.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-        async with client.stream("GET", STREAM, params={"access_token": token(kit.DISTRICT)}) as district, \
-                client.stream("GET", STREAM, headers=bearer(token(kit.DEPT))) as dept, \
-                client.stream("GET", STREAM, headers=bearer(token(None, roles=("admin",)))) as admin:
-            assert district.status_code == 200 and district.headers["content-type"].startswith("text/event-stream")
-            d, p, a = (kit.SseReader(r.aiter_lines()) for r in (district, dept, admin))
-            for reader in (d, p, a):
-                assert (await reader.next_event())["event"] == "ready"
-            await a.next_ping()  # an account without a unit just gets heartbeats
+    async with kit.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client, \
+            client.stream("GET", STREAM, params={"access_token": token(kit.DISTRICT)}) as district, \
+            client.stream("GET", STREAM, headers=bearer(token(kit.DEPT))) as dept, \
+            client.stream("GET", STREAM, headers=bearer(token(None, roles=("admin",)))) as admin:
+        assert district.status_code == 200 and district.headers["content-type"].startswith("text/event-stream")
+        d, p, a = (kit.SseReader(r.aiter_lines()) for r in (district, dept, admin))
+        for reader in (d, p, a):
+            assert (await reader.next_event())["event"] == "ready"
+        await a.next_ping()  # an account without a unit just gets heartbeats
 
-            await writer.send(kit.task_event(TaskCreated, "t-1", title="新建幼儿园30所", due_date=kit.due(2026, 10, 31)))
-            n = await d.next_notification()
-            assert n["kind"] == "task_assigned" and n["title"] == "新任务：新建幼儿园30所" and n["_sse_id"] == n["id"]
-            assert n["task_id"] == "t-1" and n["read_at"] is None
+        await writer.send(kit.task_event(TaskCreated, "t-1", title="新建幼儿园30所", due_date=kit.due(2026, 10, 31)))
+        n = await d.next_notification()
+        assert n["kind"] == "task_assigned" and n["title"] == "新任务：新建幼儿园30所" and n["_sse_id"] == n["id"]
+        assert n["task_id"] == "t-1" and n["read_at"] is None
 
-            # Had the district's notification leaked to the department, it would come first here.
-            await writer.send(kit.task_event(TaskCreated, "t-2", unit_id=kit.DEPT.id, issuer_unit_id=kit.CITY.id, title="处室任务"))
-            m = await p.next_notification()
-            assert m["kind"] == "task_assigned" and m["task_id"] == "t-2"
-            await d.next_ping()
+        # Had the district's notification leaked to the department, it would come first here.
+        await writer.send(kit.task_event(TaskCreated, "t-2", unit_id=kit.DEPT.id, issuer_unit_id=kit.CITY.id, title="处室任务"))
+        m = await p.next_notification()
+        assert m["kind"] == "task_assigned" and m["task_id"] == "t-2"
+        await d.next_ping()
 
 
 async def test_a_stream_resumes_after_last_event_id(app, writer, token, kit) -> None:

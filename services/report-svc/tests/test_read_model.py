@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 
 from duban_shared.events.catalogue import (
     IndicatorSnapshot, ItemChange, PlanItemSnapshot, PlanPublished, PlanRevised, TaskAcknowledged, TaskApproved, TaskCreated,
     TaskDueChanged, TaskProgressReported, UnitUpserted,
 )
-
-from datetime import UTC, date, datetime
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -138,6 +138,7 @@ async def add_item(*, session: AsyncSession, plan_id: str, data: ItemCreate) -> 
     it = Item(id=new_id(), plan_id=plan.id, section_id=s.id, position=0, **fields)
     place(await _items(session, s.id), it, data.position)
     session.add(it)
+    await session.flush()
     for n, ind in enumerate(data.indicators):
         session.add(Indicator(id=new_id(), item_id=it.id, position=n, **ind.model_dump()))
     touch(plan, session)

@@ -25,7 +25,7 @@ async def _read_upload(request: Request) -> tuple[bytes, str]:
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("text/plain"):
         return await request.body(), ""
-    if not ctype.startswith("multipart/form-data"):
+    if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise AppError(415, "unsupported_media_type", "请以 multipart/form-data 上传文件（字段名 file），或以 text/plain 提交正文")
     try:
         form = await request.form(max_files=1, max_fields=5, max_part_size=MAX_UPLOAD_BYTES + 1)

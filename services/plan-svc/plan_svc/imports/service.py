@@ -73,6 +73,7 @@ async def import_document(*, session: AsyncSession, data: bytes, filename: str, 
             content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream", data=data, uploaded_by=actor,
         )
         session.add(original)
+        await session.flush()
     return plan, original
 
 

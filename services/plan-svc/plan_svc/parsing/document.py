@@ -101,7 +101,7 @@ def split_document(lines: list[str]) -> Layout:
     rest = lines[end:]
     seg: list[str] = []
     for i, line in enumerate(rest):
-        if seg and _is_boundary(rest, i) and (not _in_table(seg) or _strong_title(line)):
+        if seg and _has_content(seg) and (_strong_title(line) if _in_table(seg) else _is_boundary(rest, i)):
             lay.trailing.append(seg)
             seg = []
         if line != LOST:
@@ -124,3 +124,8 @@ def _in_table(seg: list[str]) -> bool:
 def _strong_title(line: str) -> bool:
     """A document title that names its year or issuer, strong enough to end a table."""
     return is_other_title(line) and len(line) >= 8 and bool(re.search(r"\d{4}年|局|厅|委员会|政府", line))
+
+
+def _has_content(seg: list[str]) -> bool:
+    """Whether a trailing segment has more than an appendix label and a title (so a new boundary starts a new part)."""
+    return len(seg) > 3 or any(ends_sentence(x) or len(x) > 40 for x in seg)

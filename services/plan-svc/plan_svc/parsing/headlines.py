@@ -32,7 +32,8 @@ def is_headline(sentence: str) -> bool:
     core = sentence.strip().rstrip("。！？”’」』）")
     if not 2 <= len(core) <= MAX_HEADLINE or "\n" in core:
         return False
-    return not re.search(r"[，；：,;:]", core) and not _CONNECTIVE.match(core)
+    # Headlines are slogans: no inner commas and no figures (a short sentence with 2.5万个 is a target, not a headline).
+    return not re.search(r"[，；：,;:\d%]", core) and not _CONNECTIVE.match(core)
 
 
 def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:

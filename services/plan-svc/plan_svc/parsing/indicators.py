@@ -86,7 +86,7 @@ def _comparator(pre: str, noun: str, post: str | None, yu: str | None, ranged: b
 
 
 def _clean_name(name: str) -> str:
-    name = _MODAL.sub("", name).strip("、，的为是在到至达 ")
+    name = re.sub(r"^(?:按照|根据|其中|对照)", "", _MODAL.sub("", name)).strip("、，的为是在到至达 ")
     if "、" in name and "等" in name[name.rindex("、"):-1]:
         name = name[name.rindex("等") + 1:] or name
     return name[-40:]

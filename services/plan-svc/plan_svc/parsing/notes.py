@@ -25,6 +25,7 @@ def _numbering(raw: list[RawSection]) -> list[str]:
     """Gaps in section and item numbers, and where a login wall hid text."""
     out: list[str] = []
     prev_sec: int | None = None
+    hidden = False
     for sec in raw:
         if sec.value is None or sec.mode == "sections":
             continue
@@ -32,8 +33,10 @@ def _numbering(raw: list[RawSection]) -> list[str]:
             out.append(f"部分编号从“{sec.number}”开始，前面的第{'、'.join(int_to_cn(v) for v in range(1, sec.value))[:40]}部分缺失，原文开头可能不完整。")
         elif prev_sec is not None and sec.value > prev_sec + 1:
             missing = "、".join(int_to_cn(v) for v in range(prev_sec + 1, sec.value))
-            out.append(f"部分编号从“{int_to_cn(prev_sec)}”跳到“{sec.number}”，缺少第{_short(missing, 40)}部分。")
+            why = "（原文此处的内容被网站隐藏）" if hidden or sec.lost_before else ""
+            out.append(f"部分编号从“{int_to_cn(prev_sec)}”跳到“{sec.number}”，缺少第{_short(missing, 40)}部分{why}。")
         prev_sec = sec.value
+        hidden = any(it.lost_after for it in sec.items)
     prev: tuple[int, str] | None = None
     lost_pending = False
     for sec in raw:
@@ -73,11 +76,10 @@ def _layout(lay: Layout, residue: Residue, key_seg: int | None, year: int | None
         out.append("没有找到计划年度；“年内”“6月底前”等期限无法换算成日期，请补充年度。")
     for idx, seg in enumerate(lay.trailing):
         if idx != key_seg:
-            out.append(f"已跳过计划正文之后的其他内容“{_short(seg[0])}”（共{len(seg)}行），它不是计划正文。")
+            name = seg[0] if len(seg) == 1 or not re.fullmatch(r"附(?:件|表)\s*\d*[：:]?", seg[0]) else f"{seg[0].rstrip('：:')}：{seg[1]}"
+            out.append(f"已跳过计划正文之后的其他内容“{_short(name, 30)}”（共{len(seg)}行），它不是计划正文。")
     if residue.dropped:
         out.append(f"已忽略网页导航、页码等与计划无关的内容{residue.dropped}行。")
-    if residue.walls and not any("被网站隐藏" in w for w in out):
-        out.append("原文有内容被网站隐藏（需要登录或会员才能查看），这部分文字没有导入，请对照原件补录。")
     return out
 
 
@@ -115,7 +117,10 @@ def _items(raw: list[RawSection], sections: list[dict[str, Any]]) -> list[str]:
 def collect_warnings(lay: Layout, raw: list[RawSection], sections: list[dict[str, Any]], residue: Residue,
                      key_seg: int | None, year: int | None, max_sections: int) -> list[str]:
     """All warnings for a draft, most important first."""
-    out = _numbering(raw) + _layout(lay, residue, key_seg, year) + _items(raw, sections)
+    out = _numbering(raw)
+    if residue.walls and not out:
+        out.append("原文有内容被网站隐藏（需要登录或会员才能查看），这部分文字没有导入，请对照原件补录。")
+    out += _layout(lay, residue, key_seg, year) + _items(raw, sections)
     if len(raw) > max_sections:
         out.append(f"文档有{len(raw)}个部分，只导入了前{max_sections}个。")
     return out

@@ -45,11 +45,11 @@ class _Numbering:
 
     def label(self, paragraph: Any) -> str:
         """The number Word would print before this paragraph, or ''."""
-        ppr = paragraph._p.pPr
-        if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
+        num_pr = _num_pr(paragraph)
+        if num_pr is None or num_pr.numId is None:
             return ""
-        num_id = str(ppr.numPr.numId.val)
-        ilvl = int(ppr.numPr.ilvl.val) if ppr.numPr.ilvl is not None else 0
+        num_id = str(num_pr.numId.val)
+        ilvl = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
         spec = self.levels.get((num_id, ilvl))
         if spec is None or spec[0] in ("bullet", "none") or ilvl > 8:
             return ""
@@ -65,6 +65,25 @@ class _Numbering:
             return int_to_cn(value) if fmt in _CN_FORMATS else str(value)
 
         return re.sub(r"%([1-9])", render, spec[1])
+
+
+def _num_pr(paragraph: Any) -> Any:
+    """The paragraph's list numbering, set on the paragraph itself or inherited from its style."""
+    ppr = paragraph._p.pPr
+    if ppr is not None and ppr.numPr is not None:
+        return ppr.numPr
+    try:
+        style = paragraph.style
+    except Exception:  # a broken style reference only means no inherited numbering
+        return None
+    for _ in range(10):
+        if style is None:
+            break
+        sppr = style.element.pPr
+        if sppr is not None and sppr.numPr is not None:
+            return sppr.numPr
+        style = style.base_style
+    return None
 
 
 def docx_text(data: bytes) -> str:

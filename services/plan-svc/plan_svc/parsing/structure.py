@@ -115,6 +115,7 @@ def resolve(sec: RawSection) -> None:
     group_title: str | None = None
     for e in sec.entries:
         if e.kind == "lost":
+            group_title = None  # the heading of what follows may be among the lost text
             if sec.items:
                 sec.items[-1].lost_after = True
             else:

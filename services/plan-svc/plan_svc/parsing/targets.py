@@ -22,8 +22,9 @@ ALL_TYPES = [t for t, _ in _TYPES]
 def suggest_targets(text: str, units: list[str]) -> dict[str, Any]:
     """{city, districts, school_types}: the city always; districts and school types when the item addresses them."""
     joined = text + "\n" + "、".join(units)
+    # Unit names (高等教育和职业教育处) say who works on it, not which schools it is about, so types read the text only.
     if _ALL.search(joined):
         types = list(ALL_TYPES)
     else:
-        types = [t for t, pattern in _TYPES if pattern.search(joined)]
+        types = [t for t, pattern in _TYPES if pattern.search(text)]
     return {"city": True, "districts": bool(_DISTRICTS.search(joined)), "school_types": types}

@@ -33,16 +33,22 @@ async def create_from_draft(*, session: AsyncSession, draft: PlanDraftIn, actor:
     """Store a draft as a plan in status draft, giving every section, item and indicator an id."""
     plan = Plan(id=new_id(), title=draft.title, issuer=draft.issuer, year=draft.year, warnings=list(draft.warnings),
                 key_tasks=list(draft.key_tasks), created_by=actor)
-    session.add(plan)
+    sections: list[Section] = []
+    items: list[Item] = []
+    indicators: list[Indicator] = []
     for s_pos, s in enumerate(draft.sections):
         section = Section(id=new_id(), plan_id=plan.id, position=s_pos, number=s.number, title=s.title)
-        session.add(section)
+        sections.append(section)
         for i_pos, it in enumerate(s.items):
             item = Item(id=new_id(), plan_id=plan.id, section_id=section.id, position=i_pos, number=it.number, title=it.title,
                         body=it.body, lead_units=it.lead_units, supporting_units=it.supporting_units, deadline=it.deadline,
                         targets=it.targets.model_dump())
-            session.add(item)
-            session.add_all(_indicators(item.id, it.indicators))
+            items.append(item)
+            indicators += _indicators(item.id, it.indicators)
+    # No ORM relationships, so the unit of work does not order parents first: flush level by level.
+    for level in ([plan], sections, items, indicators):
+        session.add_all(level)
+        await session.flush()
     return plan
 
 
