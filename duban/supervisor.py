@@ -142,6 +142,9 @@ def up(*, demo: bool = True) -> None:
     except KeyboardInterrupt:
         console.print("\n正在停止……")
     finally:
+        # A second Ctrl-C (or SIGTERM) while stopping must not cut the stop short and strand children.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
         console.print("已全部停止。")
 
