@@ -66,6 +66,7 @@ class OutboxRelay:
             except Exception as exc:  # broker or DB down: back off, reconnect, try again
                 failures += 1
                 log.warning("outbox relay: %s (%s)", exc, type(exc).__name__)
+                await self.measure_backlog()  # the gauge must keep growing while the broker is unreachable
                 if failures % 3 == 0:
                     await self.bus.reset()
                 await asyncio.sleep(min(0.5 * failures, 5.0))
@@ -128,6 +129,16 @@ class OutboxRelay:
             backlog = (await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_(None)))).scalar_one()
         self.metrics.outbox_backlog.set(backlog)
         return len(done)
+
+    async def measure_backlog(self) -> None:
+        """Set the outbox backlog gauge; a database that cannot answer leaves it as it was."""
+        t = self.tables.outbox
+        try:
+            async with self.db.engine.connect() as conn:
+                q = sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_(None))
+                self.metrics.outbox_backlog.set((await conn.execute(q)).scalar_one())
+        except Exception as exc:  # the database is down too; the relay's own loop reports that
+            log.debug("outbox backlog not measured: %s", exc)
 
     async def _send(self, producer, rows) -> list[int]:  # type: ignore[no-untyped-def]
         if not rows:

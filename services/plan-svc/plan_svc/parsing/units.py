@@ -66,6 +66,7 @@ def split_units(raw: str) -> list[str]:
 
 
 def _parse_clause(content: str, units: Units) -> None:
+    content = content.replace("\n", "")  # a clause wrapped over two lines is still one clause
     labels = list(_LABEL.finditer(content))
     for k, m in enumerate(labels):
         end = labels[k + 1].start() if k + 1 < len(labels) else len(content)
