@@ -13,8 +13,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
-_MARKERS = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、])", re.M)
-_ITEM = re.compile(r"^（[一二三四五六七八九十]+）(.+)$", re.M)
+_MARKERS = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、])", re.MULTILINE)
+_ITEM = re.compile(r"^（[一二三四五六七八九十]+）(.+)$", re.MULTILINE)
 
 
 def _median(fn: Callable[[], Any], runs: int) -> float:

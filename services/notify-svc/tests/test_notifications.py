@@ -56,6 +56,7 @@ async def test_every_task_event_notifies_the_right_unit(app, writer, token, kit)
     assigned = district["task_assigned"]
     assert assigned["title"] == "新任务：新建幼儿园30所"
     assert "基础教育处" in assigned["body"] and "2026年10月31日" in assigned["body"]
+    assert assigned["created_at"].endswith(("Z", "+00:00"))
     assert assigned["task_id"] == district_task and assigned["plan_id"] == "p-2026" and assigned["read_at"] is None
     assert set(assigned) == {"id", "kind", "title", "body", "task_id", "plan_id", "created_at", "read_at"}
     assert district["task_reminded"]["title"] == "催办：新建幼儿园30所"
@@ -131,6 +132,8 @@ async def test_reading_and_visibility(app, writer, token, kit) -> None:
         unread = await kit.notifications(client, district, unread="true")
         assert (unread["total"], unread["unread"]) == (2, 2) and first["id"] not in {i["id"] for i in unread["items"]}
         assert (await kit.notifications(client, district))["total"] == 3
+        assert (await kit.notifications(client, district, unread=""))["total"] == 3
+        assert (await kit.notifications(client, district, unread="false"))["total"] == 3
         paged = await kit.notifications(client, district, limit=1, offset=1)
         assert len(paged["items"]) == 1 and paged["items"][0]["id"] == mine[1]["id"] and paged["total"] == 3
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from plan_svc.parsing import parse_plan_text
 from plan_svc.parsing.deadlines import find_deadline
 from plan_svc.parsing.indicators import find_indicators
@@ -65,6 +64,8 @@ def test_several_indicators_in_one_sentence_keep_their_own_names() -> None:
     ("到2025年，实现全覆盖。", 2023, "2025-12-31"),
     ("6月底前出台方案，年内全面完成。", 2023, "2023-12-31"),
     ("截至2022年底，已建成10所。", 2023, None),
+    ("截至2022年底，已建成10所。", None, None),
+    ("截止到2024年6月底，已完成。", None, None),
     ("持续推进教育改革。", 2023, None),
     ("年内完成。", None, None),
     ("到2023年底完成。", None, "2023-12-31"),

@@ -8,7 +8,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from plan_svc.parsing import parse_plan_file
 from plan_svc.plans.schemas import PlanDraftIn
 

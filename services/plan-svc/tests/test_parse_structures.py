@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-
 from plan_svc.parsing import parse_plan_text
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[4] / "shared" / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
@@ -223,3 +222,37 @@ def test_targets_from_text_and_units() -> None:
         (False, ["kindergarten", "primary", "junior", "senior", "vocational", "special", "university"]), (False, []),
     ]
     assert all(it["targets"]["city"] for it in _items(draft))
+
+
+def test_parts_above_sections_and_unbracketed_clause_over_two_lines() -> None:
+    draft = _parse(
+        "某市教育局文件\n关于印发2024年全市教育工作要点的通知\n各县（市、区）教育局：\n现将工作要点印发给你们。\n某市教育局\n2024年1月20日\n"
+        "2024年全市教育工作要点\n第一部分 总体要求\n坚持稳中求进，推动教育高质量发展。\n第二部分 重点任务\n一、坚持立德树人\n"
+        "1.加强思想政治教育。建设市级思政示范课堂100节。牵头单位：思政处；配合单位：基教处、\n各县（市、区）教育局\n"
+        "2.加强体育美育。上半年完成体质监测。\n二、推进教育公平\n3.扩大优质学位供给。新增学位1.2万个。（牵头单位：发展规划处）\n")
+    assert [(s["number"], s["title"], s.get("part")) for s in draft["sections"]] == [("一", "坚持立德树人", "重点任务"), ("二", "推进教育公平", "重点任务")]
+    first = _items(draft)[0]
+    assert (first["body"], first["lead_units"], first["supporting_units"]) == ("建设市级思政示范课堂100节。", ["思政处"], ["基教处", "各县（市、区）教育局"])
+    assert draft["issuer"] == "某市教育局" and _items(draft)[1]["deadline"] == "2024-06-30"
+    assert any("“总体要求”只有说明文字" in w for w in draft["warnings"])
+
+
+def test_parts_alone_are_the_sections() -> None:
+    draft = _parse("某市2024年工作要点\n第一部分 加强党建\n1.推进甲。内容。\n第二部分 提高质量\n2.推进乙。内容。\n")
+    assert [(s["number"], s["title"], [i["number"] for i in s["items"]]) for s in draft["sections"]] == [("一", "加强党建", ["1"]), ("二", "提高质量", ["2"])]
+
+
+def test_title_repeated_as_a_running_page_header_does_not_end_the_plan() -> None:
+    draft = _parse("某市教育局2024年工作要点\n一、部分甲\n1.推进甲。内容甲。\n某市教育局2024年工作要点\n2.推进乙。内容乙。\n二、部分乙\n3.推进丙。内容丙。\n")
+    assert [it["body"] for it in _items(draft)] == ["内容甲。", "内容乙。", "内容丙。"]
+
+
+def test_title_with_the_year_first_names_the_issuer_after_it() -> None:
+    assert _parse("2024年区教育局工作要点\n一、部分\n1.推进甲。内容。\n")["issuer"] == "区教育局"
+    assert _parse("2024年全市教育工作要点\n一、部分\n1.推进甲。内容。\n")["issuer"] is None
+
+
+def test_bracketed_arabic_numbers_are_items_only_when_nothing_else_is() -> None:
+    draft = _parse("某市2024年工作要点\n一、部分\n（1）推进甲。内容甲。\n(2)推进乙。内容乙。\n二、部分二\n1.推进丙。要求：\n（1）做好A；\n（2）做好B。\n")
+    assert [(it["number"], it["title"], it["body"]) for it in _items(draft)] == [
+        ("1", "推进甲", "内容甲。"), ("2", "推进乙", "内容乙。"), ("1", "推进丙", "要求：\n（1）做好A；\n（2）做好B。")]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
+from pydantic import BeforeValidator
 from sse_starlette import EventSourceResponse
 
 from duban_shared.app import CtxDep, SessionDep
@@ -14,12 +17,14 @@ from notify_svc.notifications.schemas import NotificationPage, NotificationPubli
 from notify_svc.notifications.stream import notification_events
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+# `?unread=` (empty, as a form leaves it) means "no filter" rather than a 422.
+UnreadFilter = Annotated[bool, BeforeValidator(lambda v: False if v == "" else v)]
 
 
 @router.get("", response_model=NotificationPage)
 async def list_notifications(
     session: SessionDep, user: CurrentUser,
-    unread: bool = False,
+    unread: UnreadFilter = False,
     limit: int = Query(default=50, ge=1, le=200),
     offset: int = Query(default=0, ge=0),
 ) -> NotificationPage:

@@ -8,11 +8,11 @@ from datetime import date
 
 _CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
 _M = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
-_PAST = ("截至", "截止", "截止到", "截至到")
+_PAST = re.compile(r"截[至止]")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(\d{{4}})年{_M}月(\d{{1,2}})日(?:前|之前|以前)"), "ymd"),
     (re.compile(rf"(\d{{4}})年{_M}月(?:底|末|份)?(?:前|之前|以前|完成|底|末)"), "ym_end"),
-    (re.compile(rf"(?:到|至|于|在)?(\d{{4}})年(?:底|末|年底|年末)"), "y_end"),
+    (re.compile(r"(?:到|至|于|在)?(\d{4})年(?:底|末|年底|年末)"), "y_end"),
     (re.compile(r"(?:到|至)(\d{4})年(?![\d底末]|\d*月|度)"), "y_end"),
     (re.compile(rf"(?<![\d年]){_M}月(\d{{1,2}})日(?:前|之前|以前)"), "md"),
     (re.compile(rf"(?<![\d年]){_M}月(?:底|末)(?:前|之前|以前)?"), "m_end"),
@@ -66,7 +66,7 @@ def find_deadline(text: str, year: int | None) -> str | None:
     taken: list[tuple[int, int]] = []
     for pattern, kind in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken) or text[max(0, m.start() - 3):m.start()].endswith(_PAST):
+            if any(a < m.end() and m.start() < b for a, b in taken) or _PAST.search(text, max(0, m.start() - 3), m.start() + 2):
                 continue  # 截至2022年底 states a fact about the past, not a deadline
             try:
                 d = _one(kind, m.groups(), year)

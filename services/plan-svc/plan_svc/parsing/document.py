@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from plan_svc.parsing.markers import APPENDIX, classify, ends_sentence, is_other_title, is_plan_title, is_signature
+from plan_svc.parsing.markers import (
+    APPENDIX,
+    classify,
+    ends_sentence,
+    is_other_title,
+    is_plan_title,
+    is_signature,
+)
 from plan_svc.parsing.residue import LOST
 
 _NOTICE = re.compile(r"通知|印发|转发|各(?:区|县|市|有关|直属|局属|高校|学校|单位|处室)|局属各|直属各|[：:]$|请结合|贯彻落实|遵照执行|认真执行")
@@ -60,6 +67,8 @@ def _restart(lines: list[str], start: int) -> int:
     last = 0
     for i in range(start, len(lines)):
         m = classify(lines[i]) if lines[i] != LOST else None
+        if m is not None and m.kind == "part":
+            last = 0
         if m is None or m.kind != "section":
             continue
         if m.value == 1 and last >= 2:
@@ -90,6 +99,9 @@ def split_document(lines: list[str]) -> Layout:
             if m:
                 lay.title, lay.title_from_notice = m.group(1), True
                 break
+    if t is not None:
+        # A PDF's running header repeats the title on every page; inside the body it is furniture, not a new document.
+        lines = lines[:t + 1] + [x for x in lines[t + 1:] if x != lines[t]]
     lay.signatures = [x for x in lay.head if is_signature(x)]
     lay.preamble = [x for x in lines[(t + 1) if t is not None else start:start] if x != LOST]
     end = next((i for i in range(start + 1, len(lines)) if _is_boundary(lines, i)), len(lines))

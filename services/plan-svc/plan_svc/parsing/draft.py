@@ -13,11 +13,11 @@ from plan_svc.parsing.indicators import find_indicators
 from plan_svc.parsing.keytasks import parse_key_tasks
 from plan_svc.parsing.markers import SENTENCE_END
 from plan_svc.parsing.normalize import CJK_CHAR, normalize_text
+from plan_svc.parsing.notes import collect_warnings
 from plan_svc.parsing.residue import strip_residue
 from plan_svc.parsing.structure import RawItem, RawSection, build_sections
 from plan_svc.parsing.targets import suggest_targets
 from plan_svc.parsing.units import extract_units
-from plan_svc.parsing.notes import collect_warnings
 
 MAX_TEXT_CHARS = 5_000_000
 MAX_SECTIONS = 200
@@ -32,6 +32,9 @@ def _issuer(lay: Layout) -> str | None:
         im = _ISSUER.match(head)
         if im and im.group(0) == head.strip():
             return head.strip()
+        after = re.match(r"^\d{4}\s*年(?:度)?(.{2,30}?)(?:工作|教育工作|年度)", lay.title)
+        if after and _ISSUER.match(after.group(1)) and _ISSUER.match(after.group(1)).group(0) == after.group(1):
+            return after.group(1)
     orgs = [s for s in lay.signatures if not re.search(r"\d", s) and not s.startswith("（")]
     return orgs[0] if orgs else None
 
@@ -93,6 +96,8 @@ def build_item(raw: RawItem, year: int | None) -> dict[str, Any]:
 def _section(sec: RawSection, year: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {"number": sec.number[:16], "title": (sec.title or "（无标题）")[:300],
                            "items": [build_item(it, year) for it in sec.items]}
+    if sec.part:
+        out["part"] = sec.part[:300]
     intro = join_lines(sec.intro).strip()
     if intro:
         out["intro"] = intro[:5000]
@@ -111,7 +116,7 @@ def build_draft(text: str) -> dict[str, Any]:
     lines, residue = strip_residue(lines)
     lay = split_document(lines)
     year = _year(lay)
-    raw_sections = build_sections(lay.body) if lay.body else []
+    raw_sections, left_out = build_sections(lay.body) if lay.body else ([], [])
     sections = [_section(s, year) for s in raw_sections[:MAX_SECTIONS]]
     key_tasks: list[dict[str, Any]] = []
     kt_warnings: list[str] = []
@@ -123,6 +128,10 @@ def build_draft(text: str) -> dict[str, Any]:
     if not any(s["items"] for s in sections) and not key_tasks:
         raise PlanParseError("no_plan_structure", "没有识别出计划的结构（如“一、”部分、“（一）”或“1.”条目、重点工作任务表），请确认上传的是工作计划或工作要点")
     warnings = collect_warnings(lay, raw_sections, sections, residue, key_seg, year, MAX_SECTIONS) + kt_warnings
+    for sec in left_out:
+        what = f"第{sec.number}部分“{sec.title[:16]}”" if sec.is_part else "第一个部分标题之前"
+        if sec.intro:
+            warnings.append(f"{what}只有说明文字、没有工作条目，未作为部分导入。")
     draft: dict[str, Any] = {
         "title": (lay.title or "未命名计划")[:300], "issuer": _issuer(lay), "year": year,
         "sections": sections, "key_tasks": key_tasks, "warnings": warnings,

@@ -9,7 +9,7 @@ from plan_svc.parsing.markers import TERMINAL
 _SENTENCE = re.compile(r"[^。！？]*[。！？][”’」』）]*|[^。！？]+$")
 _CONNECTIVE = re.compile(r"^(?:同时|此外|其中|并且|另外|因此|为此|从而|以及|但是|但|而且|总之|特别是|尤其是|首先|其次|最后|此外|进而|由此|对此|比如|例如|如)")
 MAX_HEADLINE = 24
-MIN_BODY = 30
+MIN_BODY = 10
 
 
 def join_lines(lines: list[str]) -> str:

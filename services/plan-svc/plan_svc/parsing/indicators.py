@@ -101,7 +101,7 @@ def find_indicators(text: str) -> list[dict[str, Any]]:
             continue  # a number inside a quoted name (“新**人”, 《3个课堂》) is not a target
         pre = _preceding(text, m.start(), floor)
         after = _following(text, m.end())
-        noun = after[1:] if after.startswith("的") else after
+        noun = after.removeprefix("的")
         noun = "" if re.match(r"^[地得]", noun) else noun
         comparator, subject = _comparator(pre, noun, m.group("post"), m.group("yu"), bool(m.group("num2")))
         if not subject:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from plan_svc.parsing.numerals import cn_to_int
 
 _CN = "一二三四五六七八九十"
-_SECTION = re.compile(rf"^(?:第([{_CN}]{{1,3}})(?:部分|章|篇|方面)[、：.]?|([{_CN}]{{1,3}})\s*[、.])\s*(.*)$")
+_PART = re.compile(rf"^第([{_CN}]{{1,3}})(?:部分|章|篇)[、：.]?\s*(.*)$")
+_SECTION = re.compile(rf"^([{_CN}]{{1,3}})\s*[、.]\s*(.*)$")
 _GROUP = re.compile(rf"^（([{_CN}]{{1,3}})）[、.]?\s*(.*)$")
 _ITEM = re.compile(r"^(\d{1,3})\s*[.、](?!\d)\s*(.*)$")
+_SUB = re.compile(r"^（(\d{1,2})）[、.]?\s*(.*)$")
 SENTENCE_END = "。！？"
 TERMINAL = "。！？；：…”）"
 PLAN_KINDS = r"(?:工作要点|工作计划|工作安排|工作重点|工作思路|重点工作|工作任务|要点|计划|行动方案|实施方案|工作方案|任务清单)"
@@ -26,7 +28,7 @@ _PUBLIC_NOTE = re.compile(r"^[（(](?:此件|本件)[^）)]{0,12}[）)]$")
 
 @dataclass(frozen=True)
 class Marker:
-    """A numbered line: its level (section/group/item), number as printed and as int, and the text after it."""
+    """A numbered line: its level (part/section/group/item/sub), number as printed and as int, and the text after it."""
 
     kind: str
     label: str
@@ -43,13 +45,13 @@ def _fits_heading(rest: str) -> bool:
 
 def classify(line: str) -> Marker | None:
     """The marker that starts this line, if it has one that could be a plan heading or item."""
-    m = _SECTION.match(line)
-    if m:
-        label = m.group(1) or m.group(2)
-        value = cn_to_int(label)
-        if value and _fits_heading(m.group(3)):
-            return Marker("section", label, value, m.group(3))
-        return None
+    for kind, pattern in (("part", _PART), ("section", _SECTION)):
+        m = pattern.match(line)
+        if m:
+            value = cn_to_int(m.group(1))
+            if value and (_fits_heading(m.group(2)) or kind == "part" and not m.group(2)):
+                return Marker(kind, m.group(1), value, m.group(2))
+            return None
     m = _GROUP.match(line)
     if m:
         value = cn_to_int(m.group(1))
@@ -57,12 +59,12 @@ def classify(line: str) -> Marker | None:
         if value and rest and rest[0] not in "、，。；：":
             return Marker("group", m.group(1), value, rest)
         return None
-    m = _ITEM.match(line)
+    m = _ITEM.match(line) or _SUB.match(line)
     if m:
         rest = m.group(2)
         value = int(m.group(1))
         if value and rest and not rest[0].isdigit() and rest[0] not in "%.、，。；：-+*":
-            return Marker("item", m.group(1), value, rest)
+            return Marker("item" if m.re is _ITEM else "sub", m.group(1), value, rest)
     return None
 
 

@@ -87,7 +87,9 @@ def _items(raw: list[RawSection], sections: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     items = [it for s in sections for it in s["items"]]
     for r, s in zip(raw, sections):
-        if r.value is None and s["items"] and r.mode != "sections" and len(raw) > 1:
+        if r.is_part:
+            pass
+        elif r.value is None and s["items"] and r.mode != "sections" and len(raw) > 1:
             out.append(f"{_label(s['items'][0]['number'])}至{_label(s['items'][-1]['number'])}前面没有部分标题（“一、……”），已归入“{IMPLICIT_TITLE}”。")
         elif r.value is None and s["items"] and r.mode != "sections":
             out.append(f"没有找到“一、……”形式的部分标题，全部条目已归入“{IMPLICIT_TITLE}”。")

@@ -19,9 +19,11 @@ class _Numbering:
         self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}
         self.counters: dict[str, list[int]] = {}
         try:
-            root = doc.part.numbering_part.element
-        except Exception:  # a document without numbering.xml
-            return
+            self._read(doc.part.numbering_part.element)
+        except (AttributeError, KeyError, ValueError, TypeError, NotImplementedError):
+            self.levels = {}  # odd numbering definitions: the text is still read, only without list numbers
+
+    def _read(self, root: Any) -> None:
         w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
         abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
         for an in root.iter(f"{w}abstractNum"):
@@ -74,7 +76,7 @@ def _num_pr(paragraph: Any) -> Any:
         return ppr.numPr
     try:
         style = paragraph.style
-    except Exception:  # a broken style reference only means no inherited numbering
+    except (KeyError, ValueError, AttributeError):  # a broken style reference only means no inherited numbering
         return None
     for _ in range(10):
         if style is None:
@@ -89,17 +91,30 @@ def _num_pr(paragraph: Any) -> Any:
 def docx_text(data: bytes) -> str:
     """Paragraph and table text in order; each table cell on its own line(s), merged cells once."""
     from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
         doc = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, xml and key errors for damaged files
         raise PlanParseError("corrupt_file", "Word 文件已损坏或不是 .docx 格式，请用 Word/WPS 另存为 .docx 后再上传") from exc
+    try:
+        lines = _lines(doc)
+    except Exception as exc:  # damaged XML inside a valid zip surfaces as many error types
+        raise PlanParseError("corrupt_file", "Word 文件内容已损坏，无法读取，请用 Word/WPS 另存为 .docx 后再上传") from exc
+    text = "\n".join(lines)
+    if not text.strip():
+        raise PlanParseError("image_only", "Word 文件中没有文字（可能只有图片），请上传含文字的文档")
+    return text
+
+
+def _lines(doc: Any) -> list[str]:
+    """Paragraph lines and table cell lines in document order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     numbering = _Numbering(doc)
     lines: list[str] = []
     for el in doc.element.body.iterchildren():
-        tag = el.tag.rsplit("}", 1)[-1]
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
         if tag == "p":
             p = Paragraph(el, doc)
             lines.append(numbering.label(p) + p.text)
@@ -111,7 +126,4 @@ def docx_text(data: bytes) -> str:
                         continue
                     seen.add(id(cell._tc))
                     lines.extend(par.text for par in cell.paragraphs if par.text.strip())
-    text = "\n".join(lines)
-    if not text.strip():
-        raise PlanParseError("image_only", "Word 文件中没有文字（可能只有图片），请上传含文字的文档")
-    return text
+    return lines

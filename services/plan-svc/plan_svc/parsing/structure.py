@@ -47,12 +47,14 @@ class RawSection:
     mode: str = "none"
     lost_before: bool = False
     orphans: int = 0
+    part: str | None = None
+    is_part: bool = False
 
 
 def _accept(m: Marker, last: dict[str, int]) -> bool:
     """Numbers only go forward (or restart at 1 for lower levels); anything else is body text that starts with a number."""
     prev = last[m.kind]
-    if m.kind == "section":
+    if m.kind in ("part", "section"):
         return prev < m.value <= prev + _MAX_JUMP
     return m.value == 1 or prev < m.value <= prev + _MAX_JUMP
 
@@ -67,7 +69,11 @@ def _section_title(rest: str) -> tuple[str, list[str]]:
 def collect(lines: list[str]) -> list[RawSection]:
     """Sections with their raw entries, in document order."""
     sections: list[RawSection] = []
-    last = {"section": 0, "group": 0, "item": 0}
+    last = {"part": 0, "section": 0, "group": 0, "item": 0, "sub": 0}
+    # 第一部分 over 一、 headings is a level above the sections; alone, it is the section level.
+    marks = [classify(x) for x in lines if x != LOST]
+    parts_above = any(m is not None and m.kind == "section" for m in marks) and any(m is not None and m.kind == "part" for m in marks)
+    part: str | None = None
 
     def current() -> RawSection:
         if not sections:
@@ -79,11 +85,17 @@ def collect(lines: list[str]) -> list[RawSection]:
             current().entries.append(Entry("lost"))
             continue
         m = classify(line)
+        if m is not None and m.kind == "part" and not parts_above:
+            m = Marker("section", m.label, m.value, m.rest)
         if m is not None and _accept(m, last):
             last[m.kind] = m.value
-            if m.kind == "section":
+            if m.kind == "part":
                 title, extra = _section_title(m.rest)
-                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra))
+                part, last["section"] = title or f"第{m.label}部分", 0
+                sections.append(RawSection(m.label, None, part, intro=extra, is_part=True))
+            elif m.kind == "section":
+                title, extra = _section_title(m.rest)
+                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part))
             else:
                 current().entries.append(Entry(m.kind, m))
             continue
@@ -103,7 +115,8 @@ def _heading_like(e: Entry) -> bool:
 
 
 def _as_line(m: Marker) -> str:
-    return f"{m.label}.{m.rest}"
+    """A numbered line that turned out to be body text, written back as printed."""
+    return f"（{m.label}）{m.rest}" if m.kind in ("group", "sub") else f"{m.label}.{m.rest}"
 
 
 def resolve(sec: RawSection) -> None:
@@ -111,7 +124,8 @@ def resolve(sec: RawSection) -> None:
     groups = [e for e in sec.entries if e.kind == "group"]
     numbered = [e for e in sec.entries if e.kind == "item"]
     group_mode = bool(groups and numbered and sum(_heading_like(g) for g in groups) * 2 >= len(groups))
-    item_kind = "item" if group_mode or not groups else "group"
+    subs = any(e.kind == "sub" for e in sec.entries)
+    item_kind = "item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs else "item"
     group_title: str | None = None
     for e in sec.entries:
         if e.kind == "lost":
@@ -139,16 +153,18 @@ def resolve(sec: RawSection) -> None:
         sec.items = [RawItem(str(i), i, title, [body] if body else [], headline=True) for i, (title, body) in enumerate(found, 1)]
 
 
-def build_sections(lines: list[str]) -> list[RawSection]:
-    """The plan body as sections of items."""
+def build_sections(lines: list[str]) -> tuple[list[RawSection], list[RawSection]]:
+    """The plan body as sections of items, and the item-less part headings and lead-ins left out of it."""
     sections = collect(lines)
-    if len(sections) == 1 and not sections[0].value:
+    if len(sections) == 1 and not sections[0].value and not sections[0].is_part:
         sections = _promote_groups(sections[0]) or sections
     for sec in sections:
         resolve(sec)
     if sections and not any(s.items for s in sections) and any(s.value for s in sections):
         sections = [_sections_as_items(sections)]
-    return sections
+    # A part heading's own text (总体要求 …) or an empty lead-in holds no items and is not a section of the draft.
+    kept = [s for s in sections if s.items or s.value is not None]
+    return kept, [s for s in sections if not (s.items or s.value is not None) and (s.intro or s.is_part)]
 
 
 def _promote_groups(sec: RawSection) -> list[RawSection] | None:

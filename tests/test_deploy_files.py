@@ -1,0 +1,312 @@
+"""deploy/: every file parses, names only metrics the services really expose, and agrees with duban/stack.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import promql_parser as pq
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.parser import text_string_to_metric_families
+
+from duban import stack
+from duban.stack import DATA_SERVICES, SERVICES
+from duban_shared.events.catalogue import UnitUpserted
+from duban_shared.settings import ServiceSettings
+from duban_shared.testing.broker import free_port
+from duban_shared.testing.services import eventually, running, running_many
+from gateway.config import GatewaySettings
+from gateway.main import create_app as gateway_app
+from notify_svc.config import NotifySettings
+from notify_svc.main import create_app as notify_app
+from plan_svc.config import PlanSettings
+from plan_svc.main import create_app as plan_app
+from report_svc.config import ReportSettings
+from report_svc.main import create_app as report_app
+from task_svc.config import TaskSettings
+from task_svc.main import create_app as task_app
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+SETTINGS = {"plan-svc": PlanSettings, "task-svc": TaskSettings, "notify-svc": NotifySettings,
+            "report-svc": ReportSettings, "gateway": GatewaySettings}
+FACTORIES = {"plan-svc": plan_app, "task-svc": task_app, "notify-svc": notify_app, "report-svc": report_app}
+# A route each app owns that needs a token (the gateway's upstreams are down: 502).
+PROTECTED = {"plan-svc": "/api/plans", "task-svc": "/api/tasks", "notify-svc": "/api/notifications",
+             "report-svc": "/api/reports/plans", "gateway": "/api/plans"}
+TARGET_LABELS = {"job", "instance", "namespace", "pod"}  # added by Prometheus, not by the services
+GRAFANA_VARS = {"$__rate_interval": "5m", "$__range": "1h", "$__interval": "1m", "$job": ".+"}
+
+
+def aliases(cls: type) -> set[str]:
+    """Environment variable names a settings class reads."""
+    return {f.alias for f in cls.model_fields.values() if f.alias}
+
+
+def load_yaml(path: Path) -> list[Any]:
+    """Every document of a YAML file."""
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+
+
+def interpolate(value: object) -> str:
+    """Compose's ${VAR:-default} with nothing set: the default."""
+    return re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(value))
+
+
+def compose() -> dict[str, Any]:
+    """deploy/compose.yaml, anchors merged."""
+    return load_yaml(DEPLOY / "compose.yaml")[0]
+
+
+def env_list(container: dict[str, Any]) -> dict[str, Any]:
+    """A container's env as name → value or valueFrom."""
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+def test_every_yaml_and_json_under_deploy_parses() -> None:
+    files = sorted(p for p in DEPLOY.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
+    assert len(files) >= 20, files
+    for path in files:
+        docs = [json.loads(path.read_text(encoding="utf-8"))] if path.suffix == ".json" else load_yaml(path)
+        assert docs and all(isinstance(d, dict) for d in docs), path
+
+
+def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    services = compose()["services"]
+    assert set(services) == {s.name for s in SERVICES} | {"kafka", "kafka-init", "postgres", "migrate", "prometheus", "grafana"}
+    migrate = services["migrate"]
+    assert migrate["command"] == ["duban", "migrate"]
+    monkeypatch.setenv("DATABASE_URL", interpolate(migrate["environment"]["DATABASE_URL"]))
+    for s in SERVICES:
+        monkeypatch.delenv(f"{s.env_prefix}_DATABASE_URL", raising=False)
+    created = re.findall(r"CREATE DATABASE (\w+);", (DEPLOY / "postgres" / "init.sql").read_text())
+    assert sorted(created) == sorted(make_url(stack.database_url(s)).database for s in DATA_SERVICES)
+    for s in SERVICES:
+        svc = services[s.name]
+        env = {k: interpolate(v) for k, v in svc["environment"].items()}
+        assert set(env) <= aliases(SETTINGS[s.name]) | {"DUBAN_SERVICE"}, s.name
+        assert env["DUBAN_SERVICE"] == s.name
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092" and env["DUBAN_RUN_MIGRATIONS"] == "false"
+        assert env["DUBAN_VAR_DIR"] in {v.split(":")[1] for v in svc["volumes"]}, "keys live on the shared volume"
+        for peer in DATA_SERVICES:
+            assert env[f"{peer.env_prefix}_URL"] == f"http://{peer.name}:{peer.port}"
+        if s.has_db:
+            assert env["DATABASE_URL"] == stack.database_url(s)
+            assert svc["expose"] == [str(s.port)]
+            assert svc["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        else:
+            assert "DATABASE_URL" not in env
+            assert [p.rsplit(":", 1)[1] for p in svc["ports"]] == [str(s.port)]
+    assert set(migrate["environment"]) <= aliases(ServiceSettings)
+
+
+def test_serve_entry_point_runs_each_service_like_duban_up() -> None:
+    spec = importlib.util.spec_from_file_location("deploy_serve", DEPLOY / "serve.py")
+    assert spec and spec.loader
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    for s in SERVICES:
+        cmd = serve.command(s.name)
+        assert cmd[:3] == ["uvicorn", s.module, "--factory"]
+        assert cmd[cmd.index("--port") + 1] == str(s.port)
+    with pytest.raises(KeyError):
+        serve.command("no-such-svc")
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "uv==0.13.8" in dockerfile and "uv sync --frozen --all-packages --no-dev" in dockerfile
+    assert "deploy/serve.py" in dockerfile and re.search(r"^USER 10001", dockerfile, re.M)
+
+
+def test_kubernetes_manifests_match_the_stack() -> None:
+    k8s = DEPLOY / "k8s"
+    listed = load_yaml(k8s / "kustomization.yaml")[0]["resources"]
+    on_disk = sorted(p.name for p in k8s.glob("*.yaml") if p.name != "kustomization.yaml" and ".example." not in p.name)
+    assert sorted(listed) == on_disk
+    assert sorted(load_yaml(k8s / "jobs" / "kustomization.yaml")[0]["resources"]) == ["kafka-topics.yaml", "migrate.yaml"]
+    config = load_yaml(k8s / "configmap.yaml")[0]["data"]
+    assert set(config) <= aliases(ServiceSettings)
+    assert config["DUBAN_RUN_MIGRATIONS"] == "false"
+    for s in SERVICES:
+        docs = {d["kind"]: d for d in load_yaml(k8s / f"{s.name}.yaml")}
+        pod = docs["Deployment"]["spec"]["template"]
+        (c,) = pod["spec"]["containers"]
+        env = env_list(c)
+        assert set(env) <= aliases(SETTINGS[s.name]) | {"DUBAN_SERVICE"}
+        assert env["DUBAN_SERVICE"] == s.name
+        assert c["ports"] == [{"name": "http", "containerPort": s.port}]
+        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert c["resources"]["requests"] and c["resources"]["limits"]["memory"]
+        assert pod["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true", "prometheus.io/port": str(s.port), "prometheus.io/path": "/metrics"}
+        assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == s.name, "kubernetes-scrape.yml makes this the job"
+        assert docs["Service"]["spec"]["ports"][0]["port"] == s.port
+        assert (env.get("DATABASE_URL") is not None) == s.has_db
+        if s.has_db:
+            assert env["DATABASE_URL"]["secretKeyRef"] == {"name": "duban-db", "key": s.name}
+    for peer in DATA_SERVICES:
+        assert config[f"{peer.env_prefix}_URL"] == f"http://{peer.name}:{peer.port}"
+    backend = load_yaml(k8s / "ingress.yaml")[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "gateway", "port": {"number": stack.by_name("gateway").port}}
+    (job,) = load_yaml(k8s / "jobs" / "migrate.yaml")
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["duban", "migrate"]
+    (topics,) = load_yaml(k8s / "jobs" / "kafka-topics.yaml")
+    script = (DEPLOY / "kafka" / "create-topics.sh").read_text()
+    assert topics["spec"]["template"]["spec"]["containers"][0]["args"] == [script]
+    assert "retention.ms=-1" in script
+
+
+def test_example_secret_databases_follow_the_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = next(d for d in load_yaml(DEPLOY / "k8s" / "secret.example.yaml") if d["metadata"]["name"] == "duban-db")
+    monkeypatch.setenv("DATABASE_URL", db["stringData"]["server"])
+    for s in DATA_SERVICES:
+        monkeypatch.delenv(f"{s.env_prefix}_DATABASE_URL", raising=False)
+        assert db["stringData"][s.name] == stack.database_url(s)
+
+
+def test_prometheus_scrapes_every_service_under_its_name() -> None:
+    jobs = {j["job_name"]: j["static_configs"][0]["targets"] for j in load_yaml(DEPLOY / "prometheus" / "prometheus.yml")[0]["scrape_configs"]}
+    for s in SERVICES:
+        assert jobs[s.name] == [f"{s.name}:{s.port}"]
+
+
+def rule_exprs() -> Iterator[tuple[str, str]]:
+    """(alert name, PromQL) of every rule."""
+    for group in load_yaml(DEPLOY / "prometheus" / "alerts.yml")[0]["groups"]:
+        for rule in group["rules"]:
+            yield rule["alert"], rule["expr"]
+
+
+def dashboard_exprs() -> Iterator[tuple[str, str]]:
+    """(panel title, PromQL with Grafana's variables filled in) of every dashboard query."""
+    dash = json.loads((DEPLOY / "grafana" / "dashboards" / "duban.json").read_text(encoding="utf-8"))
+    for panel in dash["panels"]:
+        for target in panel.get("targets", []):
+            expr = target["expr"]
+            for var, value in GRAFANA_VARS.items():
+                expr = expr.replace(var, value)
+            yield panel["title"], expr
+
+
+def test_dashboard_titles_are_chinese_and_cover_the_essentials() -> None:
+    titles = {t for t, _ in dashboard_exprs()}
+    for needed in ("请求量", "错误率", "延迟 p95", "事件发布", "事件消费", "事件失败", "发件箱积压", "消费延迟", "死信", "代理重启次数"):
+        assert any(needed in t for t in titles), needed
+
+
+def selector_names(sel: pq.VectorSelector) -> list[str]:
+    """Metric names a selector picks: its name, or the alternatives of a `duban_(a|b)_suffix` regex."""
+    names = [sel.name] if sel.name else []
+    for m in sel.matchers.matchers:
+        if m.name != "__name__":
+            continue
+        if m.op == pq.MatchOp.Equal:
+            names.append(m.value)
+            continue
+        match = re.fullmatch(r"duban_\(([a-z|]+)\)_([a-z_]+)", m.value)
+        assert m.op == pq.MatchOp.Re and match, f"use duban_(a|b)_suffix alternations only: {m.value}"
+        names += [f"duban_{svc}_{match.group(2)}" for svc in match.group(1).split("|")]
+    assert names, f"selector without a metric name: {sel}"
+    return names
+
+
+def check_expr(where: str, expr: str, exposed: dict[str, set[str]]) -> None:
+    """Parse, then check every metric and label name against what the services expose."""
+    ast = pq.parse(expr)
+
+    def labels_of(node: pq.Expr) -> set[str]:
+        found: list[set[str]] = []
+        pq.walk(node, lambda n: found.extend(exposed[m] for m in selector_names(n)) if isinstance(n, pq.VectorSelector) else None)
+        return set.intersection(*found) | TARGET_LABELS
+
+    def visit(node: pq.Expr) -> None:
+        if isinstance(node, pq.VectorSelector):
+            for name in selector_names(node):
+                assert name in exposed, f"{where}: {name} is not exposed by any service"
+                used = {m.name for m in node.matchers.matchers} - {"__name__"}
+                assert used <= exposed[name] | TARGET_LABELS, f"{where}: {name} has no label {used - exposed[name]}"
+        if isinstance(node, pq.AggregateExpr) and node.modifier and node.modifier.type == pq.AggModifierType.By:
+            missing = set(node.modifier.labels) - labels_of(node.expr)
+            assert not missing, f"{where}: grouping by labels the metrics lack: {missing}"
+
+    pq.walk(ast, visit)
+
+
+def exposed_names(app_metrics: Any, text: str) -> dict[str, set[str]]:
+    """Series names a /metrics page can carry, with their labels, from its families and the registry."""
+    labels = {c._name: set(c._labelnames) for c in app_metrics.registry._collector_to_names if isinstance(c, MetricWrapperBase)}  # noqa: SLF001
+    out: dict[str, set[str]] = {}
+    for fam in text_string_to_metric_families(text):
+        own = labels.get(fam.name, set()) | {k for s in fam.samples for k in s.labels}
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}.get(fam.type, [""])
+        for suffix in suffixes:
+            out[fam.name + suffix] = own | ({"le"} if suffix == "_bucket" else set())
+    return out
+
+
+async def test_rules_and_dashboard_name_only_exposed_metrics(make_settings: Any, tmp_path: Path) -> None:
+    """Every metric and label the alert rules and the dashboard use is on some service's /metrics."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    apps = {name: factory(make_settings(SETTINGS[name])) for name, factory in FACTORIES.items()}
+    apps["gateway"] = gateway_app(GatewaySettings(var_dir=tmp_path / "gw", log_json=False, plan_svc_url=dead, task_svc_url=dead,
+                                                  notify_svc_url=dead, report_svc_url=dead))
+    assert any(getattr(r, "path", None) == "/api/notifications/stream" for r in apps["notify-svc"].routes), \
+        "the latency rules leave out the SSE route by this name"
+    exposed: dict[str, set[str]] = {"up": set()}
+    async with running_many(apps) as clients:
+        for name, client in clients.items():
+            assert (await client.get("/healthz")).status_code == 200
+            assert (await client.get(PROTECTED[name])).status_code == (502 if name == "gateway" else 401)
+            page = await client.get("/metrics")
+            assert page.status_code == 200
+            found = exposed_names(apps[name].state.metrics, page.text)
+            assert found[f"duban_{name.removesuffix('-svc')}_http_requests_total"] >= {"method", "route", "status"}
+            assert f'status="{401 if name != "gateway" else 502}"' in page.text
+            exposed.update(found)
+    checked = 0
+    for where, expr in [*rule_exprs(), *dashboard_exprs()]:
+        check_expr(where, expr, exposed)
+        checked += 1
+    assert checked >= 30
+
+
+def test_a_typo_in_a_metric_name_is_caught() -> None:
+    exposed = {"duban_task_outbox_backlog": set(), "duban_plan_outbox_backlog": set()}
+    check_expr("ok", 'sum by (job) ({__name__=~"duban_(plan|task)_outbox_backlog"})', exposed)
+    for bad in ('duban_task_outbox_backlogg', '{__name__=~"duban_(plan|tsk)_outbox_backlog"}', 'sum by (kind) (duban_task_outbox_backlog)'):
+        with pytest.raises(AssertionError):
+            check_expr("bad", bad, exposed)
+    with pytest.raises(ValueError):
+        pq.parse("sum(rate(duban_task_outbox_backlog[5m])")
+
+
+async def test_outbox_backlog_is_measured_while_the_broker_is_unreachable(make_settings: Any) -> None:
+    """The backlog alerts need the gauge to grow when Kafka is down, the usual reason for a backlog."""
+    app = plan_app(make_settings(PlanSettings, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}"))
+    async with running(app) as client:
+        ctx = app.state.ctx
+        async with ctx.db.sessionmaker() as session:
+            for i in range(3):
+                await ctx.outbox.add(session, UnitUpserted(id=f"u{i}", code=f"c{i}", name="测试学校", kind="school"))
+            await session.commit()
+
+        async def backlog() -> bool:
+            page = (await client.get("/metrics")).text
+            return "duban_plan_outbox_backlog 3.0" in page
+
+        await eventually(backlog, timeout=30, what="outbox backlog gauge = 3 with the broker down")
+        assert (await client.get("/readyz")).status_code == 503
+
+
+def test_operations_doc_names_every_setting() -> None:
+    doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for name in sorted(set().union(*(aliases(cls) for cls in SETTINGS.values()))):
+        assert f"`{name}`" in doc, f"docs/operations.md does not describe {name}"
+    for s in DATA_SERVICES:
+        assert f"`{s.env_prefix}_DATABASE_URL`" in doc or "`<SVC>_DATABASE_URL`" in doc
