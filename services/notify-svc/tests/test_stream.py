@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from duban_shared.events.catalogue import TaskApproved, TaskCreated, TaskReminded
-from duban_shared.testing.services import bearer, running
+from duban_shared.testing.services import bearer, eventually, running
 from notify_svc.notifications import service
 from notify_svc.notifications.hub import stage
 from notify_svc.notifications.models import Notification
@@ -48,6 +48,12 @@ async def test_a_stream_resumes_after_last_event_id(app, writer, token, kit) -> 
             assert (await s.next_event())["event"] == "ready"
             await writer.send(kit.task_event(TaskCreated, "t-1", title="校园安全专项检查"))
             first = await s.next_notification()
+        hub = app.state.ctx.extras["hub"]
+
+        async def unsubscribed() -> bool:
+            return hub.subscribers(kit.DISTRICT.id) == 0
+
+        await eventually(unsubscribed, what="the closed stream to leave the hub")
 
         # While disconnected: two more for the same task (one partition, so in this order).
         await writer.send(kit.task_event(TaskReminded, "t-1", message="请尽快报送"))

@@ -15,7 +15,7 @@ from plan_svc.parsing.markers import (
 )
 from plan_svc.parsing.residue import LOST
 
-_NOTICE = re.compile(r"通知|印发|转发|各(?:区|县|市|有关|直属|局属|高校|学校|单位|处室)|局属各|直属各|[：:]$|请结合|贯彻落实|遵照执行|认真执行")
+_NOTICE = re.compile(r"通知|印发|转发|^各.{1,60}[：:]$|局属各单位|直属各单位|遵照执行")
 _QUOTED_TITLE = re.compile(r"《([^《》]{4,60}?(?:工作要点|工作计划|工作安排|工作重点|要点|计划|方案))》")
 _KEY_HEADER = re.compile(r"^序号")
 
@@ -104,6 +104,8 @@ def split_document(lines: list[str]) -> Layout:
         lines = lines[:t + 1] + [x for x in lines[t + 1:] if x != lines[t]]
     lay.signatures = [x for x in lay.head if is_signature(x)]
     lay.preamble = [x for x in lines[(t + 1) if t is not None else start:start] if x != LOST]
+    if t is None and not lay.notice:
+        lay.preamble, lay.head = lay.head + lay.preamble, []  # no title: what precedes the first heading is the lead-in
     end = next((i for i in range(start + 1, len(lines)) if _is_boundary(lines, i)), len(lines))
     end = min(end, _restart(lines, start))
     body = lines[start:end]
