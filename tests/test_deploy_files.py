@@ -38,9 +38,10 @@ DEPLOY = ROOT / "deploy"
 SETTINGS = {"plan-svc": PlanSettings, "task-svc": TaskSettings, "notify-svc": NotifySettings,
             "report-svc": ReportSettings, "gateway": GatewaySettings}
 FACTORIES = {"plan-svc": plan_app, "task-svc": task_app, "notify-svc": notify_app, "report-svc": report_app}
-# A route each app owns that needs a token (the gateway's upstreams are down: 502).
-PROTECTED = {"plan-svc": "/api/plans", "task-svc": "/api/tasks", "notify-svc": "/api/notifications",
-             "report-svc": "/api/reports/plans", "gateway": "/api/plans"}
+# A route each app owns that needs a token (the gateway's upstreams are down: 502), and its metric label.
+PROTECTED = {"plan-svc": ("/api/plans/p-123", "/api/plans/{plan_id}"), "task-svc": ("/api/tasks", "/api/tasks"),
+             "notify-svc": ("/api/notifications/stream", "/api/notifications/stream"),
+             "report-svc": ("/api/reports/plans", "/api/reports/plans"), "gateway": ("/api/plans", "/api/{path:path}")}
 TARGET_LABELS = {"job", "instance", "namespace", "pod"}  # added by Prometheus, not by the services
 GRAFANA_VARS = {"$__rate_interval": "5m", "$__range": "1h", "$__interval": "1m", "$job": ".+"}
 
@@ -256,18 +257,19 @@ async def test_rules_and_dashboard_name_only_exposed_metrics(make_settings: Any,
     apps = {name: factory(make_settings(SETTINGS[name])) for name, factory in FACTORIES.items()}
     apps["gateway"] = gateway_app(GatewaySettings(var_dir=tmp_path / "gw", log_json=False, plan_svc_url=dead, task_svc_url=dead,
                                                   notify_svc_url=dead, report_svc_url=dead))
-    assert any(getattr(r, "path", None) == "/api/notifications/stream" for r in apps["notify-svc"].routes), \
-        "the latency rules leave out the SSE route by this name"
     exposed: dict[str, set[str]] = {"up": set()}
     async with running_many(apps) as clients:
         for name, client in clients.items():
             assert (await client.get("/healthz")).status_code == 200
-            assert (await client.get(PROTECTED[name])).status_code == (502 if name == "gateway" else 401)
+            path, route = PROTECTED[name]
+            status = 502 if name == "gateway" else 401
+            assert (await client.get(path)).status_code == status
             page = await client.get("/metrics")
             assert page.status_code == 200
             found = exposed_names(apps[name].state.metrics, page.text)
             assert found[f"duban_{name.removesuffix('-svc')}_http_requests_total"] >= {"method", "route", "status"}
-            assert f'status="{401 if name != "gateway" else 502}"' in page.text
+            # Labelled by route template (the latency rules leave out the SSE route by this name).
+            assert f'route="{route}",status="{status}"' in page.text
             exposed.update(found)
     checked = 0
     for where, expr in [*rule_exprs(), *dashboard_exprs()]:

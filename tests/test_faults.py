@@ -68,7 +68,7 @@ async def test_sigkill_while_publishing_loses_and_doubles_nothing(db_factory, br
             async def mid_stream() -> bool:
                 try:
                     published, unpublished = await asyncio.to_thread(outbox_state, url)
-                except sa.exc.OperationalError:
+                except sa.exc.DBAPIError:
                     return False  # migrations not done yet
                 return published >= 50 and unpublished > 0
 

@@ -40,12 +40,17 @@ class ServiceMetrics:
 
 
 def _route_template(scope: Scope) -> str:
+    # The router records the route it picked; routes of included routers are only found that way.
+    # Never the raw path: ids in it would make a new series per plan or task.
+    picked = scope.get("route")
+    if isinstance(getattr(picked, "path", None), str):
+        return picked.path
     app = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", []):
         match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return getattr(route, "path", scope["path"])
+        if match == Match.FULL and isinstance(getattr(route, "path", None), str):
+            return route.path
     return "unmatched"
 
 

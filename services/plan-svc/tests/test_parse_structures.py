@@ -256,3 +256,18 @@ def test_bracketed_arabic_numbers_are_items_only_when_nothing_else_is() -> None:
     draft = _parse("某市2024年工作要点\n一、部分\n（1）推进甲。内容甲。\n(2)推进乙。内容乙。\n二、部分二\n1.推进丙。要求：\n（1）做好A；\n（2）做好B。\n")
     assert [(it["number"], it["title"], it["body"]) for it in _items(draft)] == [
         ("1", "推进甲", "内容甲。"), ("2", "推进乙", "内容乙。"), ("1", "推进丙", "要求：\n（1）做好A；\n（2）做好B。")]
+
+
+def test_a_plan_that_is_only_a_key_task_table() -> None:
+    draft = _parse("某市教育局2024年重点工作任务清单\n序号\n重点任务\n具体措施\n牵头单位\n完成时限\n"
+                   "1\n主题教育\n开展学习，覆盖率达到100%。\n组织处\n6月底前\n2\n双减\n作业公示率不低于95%。\n基教处\n年底\n")
+    assert draft["sections"] == [] and "preamble" not in draft
+    assert [(k["title"], k["lead_units"], k["deadline"]) for k in draft["key_tasks"]] == [
+        ("主题教育", ["组织处"], "2024-06-30"), ("双减", ["基教处"], "2024-12-31")]
+    assert any("只解析了重点工作任务表" in w for w in draft["warnings"])
+
+
+def test_a_section_clause_applies_to_items_without_their_own() -> None:
+    draft = _parse("某市2024年工作要点\n一、加强党建（牵头处室：组织处）\n1.推进甲。内容。\n2.推进乙。内容。（责任单位：宣传处）\n")
+    assert draft["sections"][0]["title"] == "加强党建"
+    assert [it["lead_units"] for it in _items(draft)] == [["组织处"], ["宣传处"]]

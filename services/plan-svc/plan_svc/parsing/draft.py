@@ -94,8 +94,14 @@ def build_item(raw: RawItem, year: int | None) -> dict[str, Any]:
 
 
 def _section(sec: RawSection, year: int | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"number": sec.number[:16], "title": (sec.title or "（无标题）")[:300],
-                           "items": [build_item(it, year) for it in sec.items]}
+    title, units = extract_units(sec.title)
+    items = [build_item(it, year) for it in sec.items]
+    if units.lead or units.supporting:
+        # 一、…（牵头处室：…）: the section's clause holds for the items that name no units of their own
+        for it in items:
+            if not it["lead_units"] and not it["supporting_units"]:
+                it["lead_units"], it["supporting_units"] = list(units.lead), list(units.supporting)
+    out: dict[str, Any] = {"number": sec.number[:16], "title": (title.rstrip("。！？；：，、 ") or sec.title or "（无标题）")[:300], "items": items}
     if sec.part:
         out["part"] = sec.part[:300]
     intro = join_lines(sec.intro).strip()
@@ -121,13 +127,15 @@ def build_draft(text: str) -> dict[str, Any]:
     key_tasks: list[dict[str, Any]] = []
     kt_warnings: list[str] = []
     key_seg: int | None = None
-    for idx, seg in enumerate(lay.trailing):
+    for idx, seg in enumerate([*lay.trailing, lay.preamble]):
         found, warns = parse_key_tasks(seg, year)
         if found and key_seg is None:
             key_tasks, kt_warnings, key_seg = found, warns, idx
     if not any(s["items"] for s in sections) and not key_tasks:
         raise PlanParseError("no_plan_structure", "没有识别出计划的结构（如“一、”部分、“（一）”或“1.”条目、重点工作任务表），请确认上传的是工作计划或工作要点")
     warnings = collect_warnings(lay, raw_sections, sections, residue, key_seg, year, MAX_SECTIONS) + kt_warnings
+    if key_tasks and not any(s["items"] for s in sections):
+        warnings.append("正文中没有识别出部分和条目，只解析了重点工作任务表。")
     for sec in left_out:
         what = f"第{sec.number}部分“{sec.title[:16]}”" if sec.is_part else "第一个部分标题之前"
         if sec.intro:
@@ -136,6 +144,8 @@ def build_draft(text: str) -> dict[str, Any]:
         "title": (lay.title or "未命名计划")[:300], "issuer": _issuer(lay), "year": year,
         "sections": sections, "key_tasks": key_tasks, "warnings": warnings,
     }
+    if key_seg == len(lay.trailing):  # the table stood before any heading: it is not part of the lead-in
+        lay.preamble = lay.preamble[:next(i for i, x in enumerate(lay.preamble) if x.startswith("序号"))]
     preamble = join_lines(lay.preamble).strip()
     if preamble:
         draft["preamble"] = preamble[:20000]

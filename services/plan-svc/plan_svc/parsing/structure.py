@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plan_svc.parsing.headlines import join_lines, split_headlines
+from plan_svc.parsing.headlines import split_headlines
 from plan_svc.parsing.markers import SENTENCE_END, Marker, classify
 from plan_svc.parsing.residue import LOST
 
@@ -194,7 +194,3 @@ def _sections_as_items(sections: list[RawSection]) -> RawSection:
         sec.items.append(RawItem(s.number, s.value, s.title + ("。" if body else ""), body))
     return sec
 
-
-def section_text(lines: list[str]) -> str:
-    """Intro lines as one text."""
-    return join_lines(lines)
