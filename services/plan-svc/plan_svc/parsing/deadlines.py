@@ -63,10 +63,10 @@ def _one(kind: str, g: tuple[str, ...], year: int | None) -> date | None:
 def find_deadline(text: str, year: int | None) -> str | None:
     """The latest date the text commits to, as YYYY-MM-DD; None when it names none."""
     found: list[date] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # characters already read as part of a date, so a shorter pattern does not reread them
     for pattern, kind in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken) or _PAST.search(text, max(0, m.start() - 3), m.start() + 2):
+            if taken.find(1, m.start(), m.end()) != -1 or _PAST.search(text, max(0, m.start() - 3), m.start() + 2):
                 continue  # 截至2022年底 states a fact about the past, not a deadline
             try:
                 d = _one(kind, m.groups(), year)
@@ -74,6 +74,6 @@ def find_deadline(text: str, year: int | None) -> str | None:
                 continue
             if d is None or not 2000 <= d.year <= 2100 or (year is not None and d.year < year):
                 continue
-            taken.append((m.start(), m.end()))
+            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
             found.append(d)
     return max(found).isoformat() if found else None

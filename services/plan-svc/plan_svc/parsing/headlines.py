@@ -42,14 +42,16 @@ def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
     sentences = [(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     intro: list[str] = []
     items: list[list[str]] = []
+    body_len = 0
     for idx, (sent, pos) in enumerate(sentences):
         para_start = pos == 0 or text[pos - 1] == "\n" or sent.startswith("\n")
         has_body = idx + 1 < len(sentences)
-        body_len = sum(len(s) for s in items[-1][1:]) if items else 0
         if is_headline(sent) and has_body and (para_start or (items and body_len >= MIN_BODY) or (not items and not intro)):
             items.append([sent])
+            body_len = 0
         elif items:
             items[-1].append(sent)
+            body_len += len(sent)
         else:
             intro.append(sent)
     if len(items) < 2 and (intro or not items):
