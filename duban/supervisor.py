@@ -134,6 +134,10 @@ def up(*, demo: bool = True) -> None:
         stack.wait_healthy()
         _banner()
         while True:
+            if stack.broker and stack.broker.proc and stack.broker.proc.poll() is not None:
+                # Memory-only: a restarted broker is empty; the services notice and re-publish by themselves.
+                console.print("[yellow]内嵌 broker 已退出，正在重新启动（各服务会自动补发事件）[/]")
+                stack.broker.start()
             for name, p in stack.procs:
                 if p.poll() is not None:
                     console.print(f"[red]{name} 意外退出（退出码 {p.returncode}），正在停止全部服务[/]")

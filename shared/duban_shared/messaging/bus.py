@@ -95,7 +95,9 @@ class KafkaBus:
             missing = [t for t in wanted if t not in existing]
             if missing:
                 n = partitions or self.partitions
-                new = [NewTopic(name=t, num_partitions=n, replication_factor=1) for t in missing]
+                # The epoch topic's first record names the broker's life: it must never expire.
+                new = [NewTopic(name=t, num_partitions=n, replication_factor=1,
+                                topic_configs={"retention.ms": "-1"} if t == self.topic(EPOCH_TOPIC) else {}) for t in missing]
                 try:
                     await admin.create_topics(new)
                 except TopicAlreadyExistsError:

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 EPOCH_KEY = "broker_epoch"
 EPOCH_SINCE_KEY = "broker_epoch_since"
+# Any constant works: each service has its own database, so relays only meet their own replicas.
+RELAY_LOCK_KEY = 0x64756261
 
 
 class OutboxRelay:
@@ -72,7 +74,9 @@ class OutboxRelay:
                 await asyncio.sleep(min(0.5 * failures, 5.0))
                 continue
             try:
-                await asyncio.wait_for(self.wake.wait(), self.interval)
+                # Not wait_for: on 3.11 it swallows a cancel that lands as the event fires, and shutdown hangs.
+                async with asyncio.timeout(self.interval):
+                    await self.wake.wait()
             except TimeoutError:
                 pass
             self.wake.clear()
@@ -119,9 +123,11 @@ class OutboxRelay:
                 async with self.db.engine.begin() as conn:
                     await self._mark(conn, done)
         else:
-            # Several replicas may relay one database: each locks its own rows, others skip them.
+            # Several replicas may relay one database. One at a time (a transaction-scoped advisory
+            # lock), or two batches could overtake each other and break per-aggregate order.
             async with self.db.engine.begin() as conn:
-                rows = (await conn.execute(q.with_for_update(skip_locked=True))).all()
+                got = (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY)))).scalar_one()
+                rows = (await conn.execute(q.with_for_update(skip_locked=True))).all() if got else []
                 done = await self._send(producer, rows)
                 if done:
                     await self._mark(conn, done)
