@@ -7,61 +7,39 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from duban_shared.db import Database
 from duban_shared.events import Envelope, utcnow
 from duban_shared.events.catalogue import UnitUpserted
-from duban_shared.messaging import KafkaBus, Outbox, OutboxRelay, messaging_tables
-from duban_shared.metrics import ServiceMetrics
+from duban_shared.messaging import KafkaBus
 from duban_shared.testing.probe import probing
+from duban_shared.testing.publisher import Publisher, publishing
 from duban_shared.testing.services import eventually
 
 TOPIC = "directory"
 TYPE = UnitUpserted.TYPE
 
 
-class Publisher:
-    """A minimal publishing service: a database with an outbox and a relay."""
+def _unit(i: int, keys: int = 50) -> UnitUpserted:
+    return UnitUpserted(id=f"u{i % keys}", code=f"c{i}", name=f"单位{i}", kind="school", school_type="primary")
 
-    def __init__(self, url: str, bootstrap: str, prefix: str) -> None:
-        self.md = sa.MetaData()
-        self.tables = messaging_tables(self.md)
-        self.db = Database(url)
-        self.bus = KafkaBus(bootstrap, client_id="publisher", topic_prefix=prefix)
-        self.outbox = Outbox(self.tables, source="publisher", topic_prefix=prefix)
-        self.relay = OutboxRelay(db=self.db, bus=self.bus, tables=self.tables, metrics=ServiceMetrics("publisher"), interval=0.05, epoch_check=0.3)
-        self.task: asyncio.Task[None] | None = None
+
+class Writer:
+    """The shared test publisher plus `write(n)`: n unit events, 50 aggregates."""
+
+    def __init__(self, pub: Publisher) -> None:
+        self.pub = pub
+        self.db, self.outbox, self.relay = pub.db, pub.outbox, pub.relay
 
     async def write(self, n: int, start: int = 0, keys: int = 50) -> list[str]:
         """Commit n events in batches of 100; returns their ids."""
-        ids: list[str] = []
-        for lo in range(start, start + n, 100):
-            async with self.db.sessionmaker() as s:
-                for i in range(lo, min(lo + 100, start + n)):
-                    env = await self.outbox.add(s, UnitUpserted(id=f"u{i % keys}", code=f"c{i}", name=f"单位{i}", kind="school", school_type="primary"))
-                    ids.append(env.id)
-                await s.commit()
-        return ids
+        return await self.pub.publish([_unit(i, keys) for i in range(start, start + n)])
 
 
 @contextlib.asynccontextmanager
-async def publisher(url: str, bootstrap: str, prefix: str, relay: bool = True) -> AsyncIterator[Publisher]:
-    p = Publisher(url, bootstrap, prefix)
-    async with p.db.engine.begin() as conn:
-        await conn.run_sync(p.md.create_all)
-    if relay:
-        p.task = asyncio.create_task(p.relay.run())
-    try:
-        yield p
-    finally:
-        if p.task:
-            p.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await p.task
-        await p.bus.stop()
-        await p.db.dispose()
+async def publisher(url: str, bootstrap: str, prefix: str, relay: bool = True) -> AsyncIterator[Writer]:
+    async with publishing(url, bootstrap, prefix, relay=relay) as p:
+        yield Writer(p)
 
 
 async def _all_once(probe, ids: list[str], timeout: float = 60) -> None:  # type: ignore[no-untyped-def]

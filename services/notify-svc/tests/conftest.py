@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
@@ -13,15 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlmodel import select
 
+from duban_shared.testing.services import serving as serve
 from duban_shared.auth import Principal, issuer_from_settings
 from duban_shared.events import Envelope, IntegrationEvent, lookup, utcnow
 from duban_shared.events.catalogue import TaskEvent, UnitUpserted
 from duban_shared.messaging import KafkaBus
-from duban_shared.testing.broker import EmbeddedBroker, free_port
+from duban_shared.testing.broker import EmbeddedBroker
 from duban_shared.testing.services import bearer, eventually
 from notify_svc.config import NotifySettings
 from notify_svc.main import create_app
@@ -134,29 +133,6 @@ async def stored(app: FastAPI, event_id: str) -> list[Notification]:
     """Every stored notification caused by one event."""
     async with app.state.ctx.db.sessionmaker() as s:
         return list((await s.exec(select(Notification).where(Notification.event_id == event_id))).all())
-
-
-@asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run the app (lifespan included) under a real uvicorn server in this loop; yields its URL.
-
-    httpx's ASGITransport waits for a response to finish, so an endless SSE stream needs a socket.
-    """
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, log_level="warning",
-                            lifespan="on", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            await task
-            raise RuntimeError("uvicorn exited before starting")
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from duban_shared.messaging.bus import KafkaBus
 from duban_shared.messaging.consumer import EventConsumer, Handler, Outcome
 from duban_shared.messaging.outbox import Outbox
 from duban_shared.messaging.relay import OutboxRelay
-from duban_shared.messaging.tables import MessagingTables, create_messaging_tables, drop_messaging_tables, messaging_tables
+from duban_shared.messaging.tables import MessagingTables, messaging_tables
 
 __all__ = [
     "EventConsumer",
@@ -14,7 +14,5 @@ __all__ = [
     "Outbox",
     "OutboxRelay",
     "Outcome",
-    "create_messaging_tables",
-    "drop_messaging_tables",
     "messaging_tables",
 ]

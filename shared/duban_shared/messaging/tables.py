@@ -53,18 +53,3 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     return MessagingTables(outbox, inbox, state)
-
-
-def create_messaging_tables(op: object) -> None:
-    """Alembic helper for a service's first migration: create the messaging tables."""
-    md = sa.MetaData()
-    tables = messaging_tables(md)
-    bind = op.get_bind()  # type: ignore[attr-defined]
-    for t in (tables.outbox, tables.inbox, tables.state):
-        t.create(bind, checkfirst=True)
-
-
-def drop_messaging_tables(op: object) -> None:
-    """Alembic helper for the downgrade of that first migration."""
-    for name in ("messaging_state", "inbox", "outbox"):
-        op.drop_table(name)  # type: ignore[attr-defined]

@@ -50,3 +50,30 @@ async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0
 def bearer(token: str) -> dict[str, str]:
     """Authorization header."""
     return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def serving(app: Any, port: int | None = None, lifespan: str = "on") -> AsyncIterator[str]:
+    """Run an ASGI app under a real uvicorn server in this event loop; yields its base URL.
+
+    httpx's ASGITransport waits for a response to finish, so an endless SSE stream needs a socket.
+    """
+    import uvicorn
+
+    from duban_shared.testing.broker import free_port
+
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, log_level="warning",
+                            lifespan=lifespan, timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task
+            raise RuntimeError("uvicorn exited before starting")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
