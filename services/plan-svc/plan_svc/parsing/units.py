@@ -9,8 +9,6 @@ _ROLE = r"(?:牵头|主责|主办|承办|责任|配合|协办|参与|协同|协�
 _KIND = r"(?:单位|处室|科室|部门|领导|处|科)"
 _LABEL = re.compile(rf"({_ROLE}{_KIND})\s*[：:]")
 _OPEN = re.compile(rf"[（【\[]\s*(?={_ROLE}{_KIND}\s*[：:])")
-_LAB = rf"{_ROLE}{_KIND}\s*[：:]"
-_TAIL = re.compile(rf"(?:^|(?<=[。；！？\n]))\s*({_LAB}[^。]{{1,200}}?(?:[。；\n]\s*{_LAB}[^。]{{1,200}}?)*)[。；]?\s*$")
 _SPLIT = re.compile(r"[、，,；;/／]+")
 _PAIRS = {"（": "）", "【": "】", "[": "]"}
 _LEAD_ROLES = ("牵头", "主责", "主办", "承办")
@@ -85,6 +83,23 @@ def _parse_clause(content: str, units: Units) -> None:
     units.found = units.found or bool(labels)
 
 
+def _tail_start(text: str) -> int | None:
+    """Start of an unbracketed clause closing the text (…。责任单位：甲、乙), or None."""
+    body = text.rstrip(" \n。；")
+    end = len(body)
+    start = None
+    for lab in reversed(list(_LABEL.finditer(body, max(0, len(body) - 600)))):
+        content = body[lab.end():end]
+        if not content.strip() or len(content) > 200 or "。" in content:
+            break
+        before = body[:lab.start()].rstrip(" \n")
+        if before and before[-1] not in "。；！？":
+            break
+        start = lab.start()
+        end = len(before) - 1 if before else 0
+    return start
+
+
 def extract_units(text: str) -> tuple[str, Units]:
     """The text without its responsibility clauses, and the units they named."""
     units = Units()
@@ -99,9 +114,9 @@ def extract_units(text: str) -> tuple[str, Units]:
         pos = end + 1
     pieces.append(text[pos:])
     rest = "".join(pieces)
-    tail = _TAIL.search(rest)
-    if tail:
-        _parse_clause(tail.group(1), units)
-        rest = rest[:tail.start()]
+    start = _tail_start(rest)
+    if start is not None:
+        _parse_clause(rest[start:], units)
+        rest = rest[:start]
     units.supporting = [u for u in units.supporting if u not in units.lead]
     return rest.rstrip(" \n"), units
