@@ -23,7 +23,7 @@ def load(path: Path):  # type: ignore[no-untyped-def]
 
 def main(argv: list[str]) -> int:
     """Run the benches named on the command line (default: all) and print one table."""
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     wanted = set(argv)
     table = Table(title="duban benchmarks (ratio = measured / raw limit; lower is better, 1.0 = the limit itself)")
     for col in ("bench", "measured", "raw limit", "ratio", "what the raw limit is"):
