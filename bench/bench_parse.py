@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "services" / "plan-svc" / "tests" / "data" / "seeds"
 _MARKERS = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\s*[.、])", re.MULTILINE)
 _ITEM = re.compile(r"^（[一二三四五六七八九十]+）(.+)$", re.MULTILINE)
 

@@ -11,9 +11,8 @@ import jsonschema
 
 ROOT = Path(__file__).resolve().parents[3]
 DUBAN = ROOT / ".venv" / "bin" / "duban"
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "004_f39552d3b4a69c72.txt"
-SCHEMA = json.loads((SHARED / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
+SEED = Path(__file__).resolve().parent / "data" / "seeds" / "004_f39552d3b4a69c72.txt"
+SCHEMA = json.loads((ROOT / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "160", "NO_COLOR": "1"}
 
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from plan_svc.parsing import PlanParseError, parse_plan_file, parse_plan_text
 from plan_svc.plans.schemas import PlanDraftIn
 
-SHARED = Path(__file__).resolve().parents[4] / "shared"
-VALIDATOR = jsonschema.Draft202012Validator(json.loads((SHARED / "contracts" / "plan-draft.schema.json").read_text("utf-8")))
-SEED_LINES = [ln for p in sorted((SHARED / "seeds").glob("*.txt")) for ln in p.read_text("utf-8").splitlines()]
+ROOT = Path(__file__).resolve().parents[3]
+VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "contracts" / "plan-draft.schema.json").read_text("utf-8")))
+SEED_LINES = [ln for p in sorted((Path(__file__).resolve().parent / "data" / "seeds").glob("*.txt")) for ln in p.read_text("utf-8").splitlines()]
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 # Fragments that steer random text into the parser's interesting paths.
 PIECES = ["一、", "（一）", "(二)", "1.", "14 .", "2、", "。", "，", "（责任单位：", "牵头处室:", "）", "序号", "主要工作", "附件",

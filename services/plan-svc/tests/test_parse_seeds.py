@@ -11,9 +11,8 @@ import pytest
 from plan_svc.parsing import parse_plan_file
 from plan_svc.plans.schemas import PlanDraftIn
 
-SHARED = Path(__file__).resolve().parents[4] / "shared"
-SEEDS = SHARED / "seeds"
-SCHEMA = json.loads((SHARED / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
+SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
 
 SEED_000: dict[str, Any] = {
     "file": "000_713af2f0a2fc664b.txt",

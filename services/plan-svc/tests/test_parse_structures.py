@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 from plan_svc.parsing import parse_plan_text
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[4] / "shared" / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
+SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "contracts" / "plan-draft.schema.json").read_text("utf-8"))
 
 
 def _parse(text: str) -> dict[str, Any]:

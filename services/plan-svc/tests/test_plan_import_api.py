@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 
-SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 SEED = sorted(SEEDS.glob("000_*.txt"))[0]
 
 

@@ -178,13 +178,6 @@ async def report(make_settings: Callable[..., Any], broker: Any, topic_prefix: s
             h = Harness(app=app, client=client, feed=feed, issuer=issuer_from_settings(settings), directory=Directory())
             await h.publish_all(list(h.directory.events()))
             yield h
-            import asyncio, sys
-            async def _watchdog():
-                await asyncio.sleep(12)
-                for t in asyncio.all_tasks():
-                    print("TASK", t.get_name(), file=sys.stderr)
-                    t.print_stack(file=sys.stderr)
-            h._w = asyncio.create_task(_watchdog())
     finally:
         await feed.producer.stop()
 

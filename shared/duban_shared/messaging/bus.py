@@ -20,6 +20,16 @@ from duban_shared.events import DLQ_TOPIC, EPOCH_TOPIC, TOPICS
 log = logging.getLogger(__name__)
 
 
+def cancel_requested() -> bool:
+    """True when the current task was asked to stop, even if aiokafka swallowed the CancelledError.
+
+    aiokafka's close paths await their own tasks under contextlib.suppress(CancelledError), which
+    also eats a cancel aimed at the caller; the request stays counted on the task, so loops check it.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class KafkaBus:
     """Producer and admin client with reconnects; `epoch()` tells which broker life we talk to."""
 

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from duban_shared.db import Database
 from duban_shared.events import DLQ_TOPIC, Envelope, lookup, utcnow
 from duban_shared.logging import causation_id, correlation_id
-from duban_shared.messaging.bus import KafkaBus
+from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 
@@ -79,6 +79,8 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until cancelled, reconnecting across broker outages."""
         while True:
+            if cancel_requested():
+                raise asyncio.CancelledError
             try:
                 await self._run_once()
             except asyncio.CancelledError:
@@ -116,7 +118,7 @@ class EventConsumer:
         self._epoch = await self.bus.epoch()
         self._committed = {}
         await self.consumer.start()
-        while not self._restart.is_set():
+        while not self._restart.is_set() and not cancel_requested():
             batch = await self.consumer.getmany(timeout_ms=500, max_records=200)
             offsets: dict[TopicPartition, int] = {}
             for tp, records in batch.items():

@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError
 
 from duban_shared.db import Database
 from duban_shared.events import utcnow
-from duban_shared.messaging.bus import KafkaBus
+from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.outbox import read_state, reset_published_since, write_state
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
@@ -54,6 +54,8 @@ class OutboxRelay:
         """Loop until cancelled; broker or database outages are waited out."""
         failures = 0
         while True:
+            if cancel_requested():
+                raise asyncio.CancelledError
             try:
                 loop = asyncio.get_running_loop()
                 if loop.time() >= self._next_epoch_check:
