@@ -1,7 +1,7 @@
 """Alembic environment of report-svc."""
 
-import report_svc.plans.models  # noqa: F401  (registers tables)
-import report_svc.tasks.models  # noqa: F401
+import report_svc.plans.models  # registers tables
+import report_svc.tasks.models
 import report_svc.units.models  # noqa: F401
 from duban_shared.migrations import run_env
 from report_svc.base import ReportSvcModel

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi import FastAPI
 from prometheus_client import Gauge
+from sqlalchemy.exc import SQLAlchemyError
 
 from duban_shared.app import ConsumerSpec, ServiceContext, ServiceSpec, build_app
 from duban_shared.events.catalogue import DIRECTORY_TOPIC, PLAN_TOPIC, TASK_TOPIC
@@ -35,7 +36,7 @@ async def _gauge_loop(ctx: ServiceContext, gauge: Gauge, interval: float) -> Non
     while True:
         try:
             await refresh_task_gauge(ctx, gauge)
-        except Exception as exc:  # the database may be briefly away; /readyz reports that
+        except (SQLAlchemyError, OSError) as exc:  # the database may be briefly away; /readyz reports that
             log.debug("task gauge refresh failed: %s", exc)
         await asyncio.sleep(interval)
 

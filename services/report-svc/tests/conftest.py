@@ -17,8 +17,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from duban_shared.auth import Principal, TokenIssuer, issuer_from_settings
 from duban_shared.events import Envelope
 from duban_shared.events.catalogue import (
-    IndicatorSnapshot, IntegrationEvent, PlanItemSnapshot, PlanPublished, TaskAcknowledged, TaskApproved, TaskCreated,
-    TaskDeclined, TaskEvent, TaskProgressReported, TaskSubmitted, UnitUpserted,
+    IndicatorSnapshot,
+    IntegrationEvent,
+    PlanItemSnapshot,
+    PlanPublished,
+    TaskAcknowledged,
+    TaskApproved,
+    TaskCreated,
+    TaskDeclined,
+    TaskEvent,
+    TaskProgressReported,
+    TaskSubmitted,
+    UnitUpserted,
 )
 from duban_shared.messaging import KafkaBus
 from duban_shared.testing.services import bearer, eventually, running

@@ -6,8 +6,17 @@ import uuid
 from datetime import UTC, date, datetime
 
 from duban_shared.events.catalogue import (
-    IndicatorSnapshot, ItemChange, PlanItemSnapshot, PlanPublished, PlanRevised, TaskAcknowledged, TaskApproved, TaskCreated,
-    TaskDueChanged, TaskProgressReported, UnitUpserted,
+    IndicatorSnapshot,
+    ItemChange,
+    PlanItemSnapshot,
+    PlanPublished,
+    PlanRevised,
+    TaskAcknowledged,
+    TaskApproved,
+    TaskCreated,
+    TaskDueChanged,
+    TaskProgressReported,
+    UnitUpserted,
 )
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -12,7 +12,6 @@ from urllib.parse import quote
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
-
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 

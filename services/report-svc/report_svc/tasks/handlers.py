@@ -12,7 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from duban_shared.app import ServiceContext
 from duban_shared.events import Envelope
 from duban_shared.events.catalogue import (
-    CATALOGUE, TASK_TOPIC, TaskApproved, TaskCreated, TaskDueChanged, TaskEvent, TaskProgressReported, TaskSubmitted,
+    CATALOGUE,
+    TASK_TOPIC,
+    TaskApproved,
+    TaskCreated,
+    TaskDueChanged,
+    TaskEvent,
+    TaskProgressReported,
+    TaskSubmitted,
 )
 from duban_shared.messaging import Handler
 from report_svc.tasks.models import IndicatorValue, ReportTask
