@@ -94,8 +94,8 @@ def directory_import(
     db, _, _, _ = _task_ctx()
 
     async def _known() -> dict[str, str | None]:
-        from duban_shared.db import run_migrations
         from duban.stack import by_name, database_url
+        from duban_shared.db import run_migrations
         from task_svc.directory.service import known_parents
 
         await asyncio.to_thread(run_migrations, by_name("task-svc").service_dir, database_url(by_name("task-svc")))

@@ -12,6 +12,12 @@ from typing import Any
 import promql_parser as pq
 import pytest
 import yaml
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.engine import make_url
+
+from duban import stack
+from duban.stack import DATA_SERVICES, SERVICES
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.settings import ServiceSettings
 from duban_shared.testing.broker import free_port
@@ -22,16 +28,10 @@ from notify_svc.config import NotifySettings
 from notify_svc.main import create_app as notify_app
 from plan_svc.config import PlanSettings
 from plan_svc.main import create_app as plan_app
-from prometheus_client.metrics import MetricWrapperBase
-from prometheus_client.parser import text_string_to_metric_families
 from report_svc.config import ReportSettings
 from report_svc.main import create_app as report_app
-from sqlalchemy.engine import make_url
 from task_svc.config import TaskSettings
 from task_svc.main import create_app as task_app
-
-from duban import stack
-from duban.stack import DATA_SERVICES, SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

@@ -74,7 +74,7 @@ async def test_sigkill_while_publishing_loses_and_doubles_nothing(db_factory, br
 
             await eventually(mid_stream, timeout=90, interval=0.02, what="relay half-way through the directory")
             svc.kill()
-            published, unpublished = await asyncio.to_thread(outbox_state, url)
+            _, unpublished = await asyncio.to_thread(outbox_state, url)
             assert unpublished > 0, "the kill came too late to prove anything"
             svc.start()
             ids = await asyncio.to_thread(outbox_ids, url, UnitUpserted.TYPE)

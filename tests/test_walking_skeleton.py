@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from duban_shared.testing.services import bearer, eventually, running_many
-from plan_svc.config import PlanSettings
-from plan_svc.main import create_app as plan_app
 from notify_svc.config import NotifySettings
 from notify_svc.main import create_app as notify_app
+from plan_svc.config import PlanSettings
+from plan_svc.main import create_app as plan_app
 from report_svc.config import ReportSettings
 from report_svc.main import create_app as report_app
 from task_svc.config import TaskSettings

@@ -104,7 +104,7 @@ async def test_broker_restart_mid_stream_loses_nothing(db_factory, broker, topic
         broker.restart()
         ids += await pub.write(500, start=500)
         await _all_once(probe, ids, timeout=120)
-        assert pub.relay.metrics.broker_epoch_changes._value.get() >= 1  # noqa: SLF001
+        assert pub.relay.metrics.broker_epoch_changes._value.get() >= 1
 
 
 async def _some(probe) -> bool:  # type: ignore[no-untyped-def]

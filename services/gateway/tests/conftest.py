@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from duban_shared.testing.services import serving as serve
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.services import running
+from duban_shared.testing.services import serving as serve
 from gateway.config import GatewaySettings
 from gateway.main import create_app
 

@@ -1,6 +1,6 @@
 """Alembic environment of notify-svc."""
 
-import notify_svc.notifications.models  # noqa: F401  (registers tables)
+import notify_svc.notifications.models
 import notify_svc.units.models  # noqa: F401
 from duban_shared.migrations import run_env
 from notify_svc.base import NotifySvcModel

@@ -15,13 +15,13 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 
-from duban_shared.testing.services import serving as serve
 from duban_shared.auth import Principal, issuer_from_settings
 from duban_shared.events import Envelope, IntegrationEvent, lookup, utcnow
 from duban_shared.events.catalogue import TaskEvent, UnitUpserted
 from duban_shared.messaging import KafkaBus
 from duban_shared.testing.broker import EmbeddedBroker
 from duban_shared.testing.services import bearer, eventually
+from duban_shared.testing.services import serving as serve
 from notify_svc.config import NotifySettings
 from notify_svc.main import create_app
 from notify_svc.notifications.models import Notification

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from plan_svc.parsing import parse_plan_text
 from plan_svc.parsing.deadlines import find_deadline
 from plan_svc.parsing.indicators import find_indicators

@@ -9,10 +9,11 @@ from typing import Any
 import docx
 import pytest
 from docx.shared import Pt
-from plan_svc.parsing import MAX_UPLOAD_BYTES, PlanParseError, extract_text, parse_plan_file, parse_plan_text
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+
+from plan_svc.parsing import MAX_UPLOAD_BYTES, PlanParseError, extract_text, parse_plan_file, parse_plan_text
 
 PLAN = ("某市教育局2024年工作要点\n一、加强党的建设\n（一）主题教育学深悟透。开展学习，覆盖率达到100%。（责任单位：组织处、各学校）\n"
         "（二）党建统领谋新创优。培育样板支部75个，年内完成。\n二、提高教育质量\n（三）推进学前教育补短提质。公办园占比不低于60%。\n")

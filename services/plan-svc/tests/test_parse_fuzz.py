@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from plan_svc.parsing import PlanParseError, parse_plan_file, parse_plan_text
 from plan_svc.plans.schemas import PlanDraftIn
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from plan_svc.parsing import parse_plan_file
 from plan_svc.plans.schemas import PlanDraftIn
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
 from plan_svc.parsing import parse_plan_text
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "contracts" / "plan-draft.schema.json").read_text("utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
-SEED = sorted(SEEDS.glob("000_*.txt"))[0]
+SEED = min(SEEDS.glob("000_*.txt"))
 
 
 async def _count(client, headers) -> int:  # type: ignore[no-untyped-def]

@@ -160,8 +160,8 @@ class EventConsumer:
             if hw is None:
                 continue
             try:
-                pos = c._subscription.subscription.assignment.state_value(tp).position  # noqa: SLF001
-            except Exception:  # position unknown until the first fetch
+                pos = c._subscription.subscription.assignment.state_value(tp).position
+            except Exception:  # noqa: S112 - position unknown until the first fetch
                 continue
             if pos is not None:
                 self.metrics.consumer_lag.labels(self.name, tp.topic, str(tp.partition)).set(max(hw - pos, 0))

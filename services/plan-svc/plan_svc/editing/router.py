@@ -7,7 +7,16 @@ from fastapi import APIRouter, Response, status
 from duban_shared.app import SessionDep
 from duban_shared.auth import CurrentUser
 from plan_svc.editing import service
-from plan_svc.editing.schemas import IndicatorCreate, IndicatorPatch, ItemCreate, ItemMove, Order, PlanPatch, SectionCreate, SectionPatch
+from plan_svc.editing.schemas import (
+    IndicatorCreate,
+    IndicatorPatch,
+    ItemCreate,
+    ItemMove,
+    Order,
+    PlanPatch,
+    SectionCreate,
+    SectionPatch,
+)
 from plan_svc.plans import service as plans
 from plan_svc.plans.schemas import IndicatorOut, ItemOut, PlanOut, SectionOut
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from plan_svc.plans.schemas import IndicatorIn, ItemIn
+from plan_svc.plans.schemas import Comparator, IndicatorIn, ItemIn
 
 
 class PlanPatch(BaseModel):
@@ -62,7 +62,7 @@ class IndicatorPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(default=None, max_length=500)
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    comparator: IndicatorIn.model_fields["comparator"].annotation | None = None  # type: ignore[name-defined]
+    comparator: Comparator | None = None
     target: float | None = None
     unit: str | None = Field(default=None, max_length=20)
 

@@ -10,7 +10,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.errors import AppError, not_found
 from duban_shared.events import utcnow
-from plan_svc.editing.schemas import IndicatorCreate, IndicatorPatch, ItemCreate, ItemMove, PlanPatch, SectionCreate, SectionPatch
+from plan_svc.editing.schemas import (
+    IndicatorCreate,
+    IndicatorPatch,
+    ItemCreate,
+    ItemMove,
+    PlanPatch,
+    SectionCreate,
+    SectionPatch,
+)
 from plan_svc.plans.models import Indicator, Item, Plan, Section
 from plan_svc.plans.service import get_plan, new_id
 

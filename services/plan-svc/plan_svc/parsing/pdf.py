@@ -25,7 +25,7 @@ def _page_text(page: Any) -> str:
     """The page's running text with each ruled table put in its place as cell lines."""
     try:
         tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
-    except Exception:  # noqa: BLE001 — table finding is a nicety; a page it chokes on is still read as text
+    except Exception:
         tables = []
     if not tables:
         return page.extract_text() or ""

@@ -1,8 +1,8 @@
 """/api/plans: create, list, read, edit items, publish."""
 
 from fastapi import APIRouter, Query, status
-from sqlmodel import select
 from sqlalchemy import func
+from sqlmodel import select
 
 from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser

@@ -33,7 +33,7 @@ async def list_units(
     q: str | None = None, limit: int = 100, offset: int = 0,
 ) -> tuple[list[Unit], int]:
     """A page of active units matching the filters, and the total."""
-    stmt = select(Unit).where(Unit.active == True)  # noqa: E712
+    stmt = select(Unit).where(Unit.active == True)
     if kind:
         stmt = stmt.where(Unit.kind == kind)
     if parent_id:

@@ -42,7 +42,7 @@ class Org:
 
 async def load_org(session: AsyncSession) -> Org | None:
     """Active units; None while the directory has no city bureau."""
-    units = list((await session.exec(select(Unit).where(Unit.active == True))).all())  # noqa: E712
+    units = list((await session.exec(select(Unit).where(Unit.active == True))).all())
     city = next((u for u in units if u.kind == "city"), None)
     if city is None:
         return None
