@@ -7,6 +7,7 @@ OIDC_JWKS_URL and tokens from the organisation's identity provider are verified 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import time
@@ -166,7 +167,11 @@ def bearer_token(request: Request) -> str:
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller."""
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(bearer_token(request))
+    token = bearer_token(request)
+    if verifier.jwks is not None:
+        # PyJWKClient fetches the key set with blocking I/O (cached afterwards): keep it off the loop.
+        return await asyncio.to_thread(verifier.verify, token)
+    return verifier.verify(token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
