@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from duban_shared.auth import Principal, issuer_from_settings
 from duban_shared.testing.services import bearer, eventually, running_many
 from notify_svc.config import NotifySettings
@@ -14,6 +16,8 @@ from report_svc.config import ReportSettings
 from report_svc.main import create_app as report_app
 from task_svc.config import TaskSettings
 from task_svc.main import create_app as task_app
+
+pytestmark = pytest.mark.slow
 
 ITEMS = 12
 

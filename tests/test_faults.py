@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from duban_shared.auth import Principal, issuer_from_settings
@@ -24,6 +25,8 @@ from duban_shared.testing.processes import ServiceProcess
 from duban_shared.testing.publisher import publishing
 from duban_shared.testing.services import bearer, eventually
 from notify_svc.config import NotifySettings
+
+pytestmark = pytest.mark.slow
 
 
 def service_env(var: Path, url: str, bootstrap: str, prefix: str, **extra: str) -> dict[str, str]:

@@ -9,12 +9,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from duban_shared.events.catalogue import DIRECTORY_TOPIC, UnitUpserted
 from duban_shared.testing.probe import probing
 from duban_shared.testing.services import eventually, running
 from duban_shared.testing.topics import read_envelopes
 from task_svc.config import TaskSettings
 from task_svc.main import create_app as task_app
+
+pytestmark = pytest.mark.slow
 
 DUBAN = Path(sys.executable).parent / "duban"
 
