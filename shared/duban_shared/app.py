@@ -19,9 +19,11 @@ from duban_shared.db import Database, run_migrations
 from duban_shared.errors import error_body, install_error_handlers
 from duban_shared.http import BodyLimitMiddleware, CorrelationMiddleware
 from duban_shared.logging import configure_logging
-from duban_shared.messaging import EventConsumer, Handler, KafkaBus, MessagingTables, Outbox, OutboxRelay
+from duban_shared.messaging import EventConsumer, KafkaBus, MessagingTables, Outbox, OutboxRelay
+from duban_shared.messaging.handlers import EventRouter, merge_routers
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from duban_shared.settings import ServiceSettings
+from duban_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,11 @@ class ServiceContext:
 
 @dataclass
 class ConsumerSpec:
-    """A consumer group: its name, topic suffixes, and a factory for its handlers."""
+    """A consumer group: its name, topic suffixes, and the routers whose handlers it runs."""
 
     name: str
     topics: list[str]
-    handlers: Callable[[ServiceContext], dict[str, Handler]]
+    routers: list[EventRouter]
 
 
 @dataclass
@@ -86,8 +88,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     ctx = ServiceContext(settings=settings, db=db, metrics=metrics, tables=spec.tables, outbox=outbox, bus=bus, relay=relay)
     for cs in spec.consumers:
         consumer = EventConsumer(
-            name=f"{spec.name}.{cs.name}", topics=cs.topics, handlers=cs.handlers(ctx), db=db, bus=bus,
+            name=f"{spec.name}.{cs.name}", topics=cs.topics, handlers=merge_routers(cs.routers), db=db, bus=bus,
             tables=spec.tables, metrics=metrics, retries=settings.handler_retries, backoff=settings.retry_backoff_seconds,
+            outbox=outbox, ctx=ctx,
         )
         ctx.consumers.append(consumer)
         relay.epoch_listeners.append(consumer.on_epoch)
@@ -174,5 +177,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Dependency: a unit of work per request, committed when the route returns without error."""
+    ctx: ServiceContext = request.app.state.ctx
+    async with ctx.db.sessionmaker() as session:
+        uow = UnitOfWork(session, ctx.outbox, ctx=ctx)
+        yield uow
+        # Runs before the response is sent (scope="function"): a failed commit is the client's error.
+        await uow.commit()
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CtxDep = Annotated[ServiceContext, Depends(get_ctx)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]

@@ -165,9 +165,9 @@ async def test_per_key_order_holds(db_factory, broker, topic_prefix, n: int) -> 
             probing(url=db_factory.new_url("probe"), bootstrap=broker.bootstrap, prefix=topic_prefix, topics=[TOPIC], types=[TYPE]) as probe:
         original = probe.consumer.handlers[TYPE]
 
-        async def recording(session, env, payload):  # type: ignore[no-untyped-def]
-            seen.setdefault(env.key, []).append(int(payload.code[1:]))
-            await original(session, env, payload)
+        async def recording(uow, payload):  # type: ignore[no-untyped-def]
+            seen.setdefault(uow.envelope.key, []).append(int(payload.code[1:]))
+            await original(uow, payload)
 
         probe.consumer.handlers[TYPE] = recording
         ids = await pub.write(300, keys=n)

@@ -28,8 +28,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[notifications_router],
         consumers=[
-            ConsumerSpec("directory", [DIRECTORY_TOPIC], unit_handlers.handlers),
-            ConsumerSpec("tasks", [TASK_TOPIC], notification_handlers.handlers),
+            ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router]),
+            ConsumerSpec("tasks", [TASK_TOPIC], [notification_handlers.router]),
         ],
     )
     app = build_app(spec, settings)

@@ -65,9 +65,9 @@ def create_app(settings: ReportSettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[reports_router],
         consumers=[
-            ConsumerSpec("directory", [DIRECTORY_TOPIC], unit_handlers.handlers),
-            ConsumerSpec("plans", [PLAN_TOPIC], plan_handlers.handlers),
-            ConsumerSpec("tasks", [TASK_TOPIC], task_handlers.handlers),
+            ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router]),
+            ConsumerSpec("plans", [PLAN_TOPIC], [plan_handlers.router]),
+            ConsumerSpec("tasks", [TASK_TOPIC], [task_handlers.router]),
         ],
         on_startup=[_startup],
         on_shutdown=[_shutdown],

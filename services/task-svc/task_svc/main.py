@@ -58,7 +58,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         service_dir=SERVICE_DIR,
         tables=TABLES,
         routers=[auth_router, directory_router, tasks_router],
-        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], task_handlers.handlers)],
+        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
         body_limits={"/api/directory/import": 6 * 1024 * 1024},
     )

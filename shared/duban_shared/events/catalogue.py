@@ -79,6 +79,11 @@ class UnitUpserted(IntegrationEvent):
     parent_id: str | None = None
     school_type: SchoolType | None = None
     active: bool = True
+    # Added for weighted indicators and notices (additive, v1): enrolment (在校生数) and contacts.
+    enrolment: int | None = None
+    email: str | None = None
+    leader_name: str | None = None
+    leader_email: str | None = None
 
 
 # ---- plans -----------------------------------------------------------------------------
@@ -101,6 +106,8 @@ class TargetsSnapshot(BaseModel):
     city: bool = True
     districts: bool = False
     school_types: list[SchoolType] = []
+    # Explicit unit ids (or codes) that get a task of their own besides the levels above.
+    units: list[str] = []
 
 
 class PlanItemSnapshot(BaseModel):
@@ -118,6 +125,10 @@ class PlanItemSnapshot(BaseModel):
     deadline: date | None = None
     indicators: list[IndicatorSnapshot] = []
     targets: TargetsSnapshot = TargetsSnapshot()
+    # Directory ids the parser or the editor resolved the document's unit names to (additive).
+    lead_unit_ids: list[str] = []
+    supporting_unit_ids: list[str] = []
+    deadline_text: str = ""
 
 
 class PlanPublished(IntegrationEvent):
@@ -168,7 +179,10 @@ class PlanRevised(IntegrationEvent):
 # ---- tasks -----------------------------------------------------------------------------
 
 TaskLevel = Literal["city", "district", "school"]
-TaskStatus = Literal["assigned", "acknowledged", "in_progress", "submitted", "completed", "returned", "declined"]
+TaskStatus = Literal[
+    "assigned", "acknowledged", "in_progress", "submitted", "completed", "returned", "declined", "withdrawn", "reassigned",
+]
+WarningLevel = Literal["green", "yellow", "red"]
 
 
 class TaskEvent(IntegrationEvent):
@@ -187,6 +201,9 @@ class TaskEvent(IntegrationEvent):
     status: TaskStatus
     actor: str | None = None
     at: datetime
+    # Who acted, as people read it (additive): the person's name and their unit.
+    actor_name: str | None = None
+    actor_unit_id: str | None = None
 
 
 class TaskCreated(TaskEvent):
@@ -234,10 +251,64 @@ class TaskReturned(TaskEvent):
 
 
 class TaskDeclined(TaskEvent):
-    """The task was withdrawn or declined (e.g. its item was removed in a revision)."""
+    """The unit refused the task as not its responsibility (拒收); the issuer decides what follows."""
 
     TYPE = "task.declined"
     reason: str = ""
+
+
+class TaskWithdrawn(TaskEvent):
+    """The issuing level or a plan revision withdrew the task (撤回); it no longer counts."""
+
+    TYPE = "task.withdrawn"
+    reason: str = ""
+
+
+class TaskReassigned(TaskEvent):
+    """A declined task was given to another unit; the new task arrives in a tasks.assigned batch."""
+
+    TYPE = "task.reassigned"
+    reason: str = ""
+    new_task_id: str
+    new_unit_id: str
+
+
+class TaskExtensionRequested(TaskEvent):
+    """The unit asked for a later due date (延期申请)."""
+
+    TYPE = "task.extension_requested"
+    request_id: str
+    requested_due: date
+    reason: str = ""
+    due_date: date | None = None
+
+
+class TaskExtensionDecided(TaskEvent):
+    """The issuing level granted or refused an extension; on approval due_date is the new date."""
+
+    TYPE = "task.extension_decided"
+    request_id: str
+    approved: bool
+    reason: str = ""
+    due_date: date | None = None
+
+
+class TaskDeadlineApproaching(TaskEvent):
+    """The task turned yellow: due within the warning window of working days, not yet submitted."""
+
+    TYPE = "task.deadline_approaching"
+    due_date: date | None = None
+    warning: WarningLevel = "yellow"
+    title: str = ""
+
+
+class TaskOverdue(TaskEvent):
+    """The task turned red: past its due date and not yet submitted."""
+
+    TYPE = "task.overdue"
+    due_date: date | None = None
+    warning: WarningLevel = "red"
+    title: str = ""
 
 
 class TaskReminded(TaskEvent):
@@ -254,3 +325,99 @@ class TaskDueChanged(TaskEvent):
     TYPE = "task.updated"
     title: str
     due_date: date | None = None
+
+
+# ---- batched breakdown (bulk facts travel in batches, never one event per row) -------------
+
+
+class AssignedTask(BaseModel):
+    """One task of a tasks.assigned batch."""
+
+    task_id: str
+    unit_id: str
+    level: TaskLevel
+    parent_id: str | None = None
+    issuer_unit_id: str | None = None
+    due_date: date | None = None
+    late_joined: bool = False
+
+
+class TasksAssigned(IntegrationEvent):
+    """New tasks of one plan version, item and parent task, carried together (keyed by plan)."""
+
+    TYPE = "tasks.assigned"
+    TOPIC = TASK_TOPIC
+    KEY_FIELD = "plan_id"
+
+    plan_id: str
+    plan_version: int = 1
+    item_id: str | None = None
+    parent_id: str | None = None
+    title: str
+    reason: Literal["published", "revised", "redispatched", "late_joined", "reopened", "reassigned"] = "published"
+    actor: str | None = None
+    at: datetime
+    batch: int = 1
+    tasks: list[AssignedTask]
+
+
+class UnitTaskCount(BaseModel):
+    """How many new tasks one unit got from a plan version."""
+
+    unit_id: str
+    count: int
+
+
+class PlanDispatched(IntegrationEvent):
+    """The last batch of a plan version's breakdown is written; one digest per unit follows from it."""
+
+    TYPE = "plan.dispatched"
+    TOPIC = TASK_TOPIC
+    KEY_FIELD = "plan_id"
+
+    plan_id: str
+    plan_version: int
+    title: str
+    actor: str | None = None
+    at: datetime
+    batches: int
+    tasks: int
+    units: list[UnitTaskCount]
+    warnings: list[str] = []
+
+
+class TaskState(BaseModel):
+    """A task as task-svc holds it now: the unit of a resnapshot."""
+
+    task_id: str
+    plan_id: str
+    plan_version: int = 1
+    item_id: str | None = None
+    parent_id: str | None = None
+    level: TaskLevel
+    unit_id: str
+    issuer_unit_id: str | None = None
+    title: str = ""
+    status: TaskStatus
+    due_date: date | None = None
+    percent: int = 0
+    created_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    submitted_at: datetime | None = None
+    completed_at: datetime | None = None
+    indicator_values: list[dict[str, object]] = []
+
+
+class TasksSnapshotted(IntegrationEvent):
+    """Part of task-svc's re-emission of its current state, so read models can rebuild."""
+
+    TYPE = "tasks.snapshotted"
+    TOPIC = TASK_TOPIC
+    KEY_FIELD = "snapshot_id"
+
+    snapshot_id: str
+    plan_id: str | None = None
+    part: int
+    parts: int
+    at: datetime
+    tasks: list[TaskState]

@@ -10,26 +10,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.db import Database
 from duban_shared.events import DLQ_TOPIC, Envelope, lookup, utcnow
 from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
+from duban_shared.messaging.handlers import EventHandler
+from duban_shared.messaging.outbox import Outbox
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
+from duban_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope, BaseModel], Awaitable[None]]
+Handler = EventHandler
 
 
 @dataclass
@@ -56,6 +58,8 @@ class EventConsumer:
         retries: int = 3,
         backoff: float = 0.2,
         group: str | None = None,
+        outbox: Outbox | None = None,
+        ctx: Any = None,
     ) -> None:
         self.name = name
         self.group = group or name
@@ -67,6 +71,10 @@ class EventConsumer:
         self.metrics = metrics
         self.retries = retries
         self.backoff = backoff
+        # Handlers emit through a unit of work; a consumer without an outbox of its own gets one that
+        # writes to its tables (tests and probes), so every handler has the same shape.
+        self.outbox = outbox or Outbox(tables, source=name, topic_prefix=bus.prefix)
+        self.ctx = ctx
         self.consumer: AIOKafkaConsumer | None = None
         self._restart = asyncio.Event()
         self._epoch: str | None = None
@@ -212,6 +220,7 @@ class EventConsumer:
         rows: list[dict[str, object]] = []
         try:
             async with self.db.sessionmaker() as session:
+                uow = UnitOfWork(session, self.outbox, ctx=self.ctx)
                 conn = await session.connection()
                 ids = list({env.id for _, env, _, _ in ready})
                 q = sa.select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
@@ -221,8 +230,9 @@ class EventConsumer:
                         results.append("duplicate")
                         continue
                     tok_c, tok_k = correlation_id.set(env.correlation_id or env.id), causation_id.set(env.id)
+                    uow.envelope = env
                     try:
-                        await handler(session, env, payload)
+                        await handler(uow, payload)
                     finally:
                         correlation_id.reset(tok_c)
                         causation_id.reset(tok_k)
@@ -231,7 +241,7 @@ class EventConsumer:
                     results.append("handled")
                 if rows:
                     await conn.execute(sa.insert(inbox), rows)
-                await session.commit()
+                await uow.commit()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a poison handler or a concurrent member: the slow path sorts it out
@@ -280,10 +290,11 @@ class EventConsumer:
                 )
                 if seen.first() is not None:
                     return "duplicate"
-                await handler(session, env, payload)
+                uow = UnitOfWork(session, self.outbox, ctx=self.ctx, envelope=env)
+                await handler(uow, payload)
                 await conn.execute(sa.insert(inbox).values(consumer=self.name, event_id=env.id, type=env.type, processed_at=utcnow()))
                 try:
-                    await session.commit()
+                    await uow.commit()
                 except IntegrityError:
                     # Another member handled the same event concurrently; its commit won.
                     await session.rollback()

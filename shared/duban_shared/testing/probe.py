@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 import sqlalchemy as sa
 
 from duban_shared.db import Database
-from duban_shared.events import Envelope
 from duban_shared.messaging import EventConsumer, KafkaBus, messaging_tables
 from duban_shared.metrics import ServiceMetrics
+from duban_shared.uow import UnitOfWork
 
 
 class Probe:
@@ -41,9 +41,11 @@ class Probe:
         )
         self._task: asyncio.Task[None] | None = None
 
-    async def _handle(self, session, env: Envelope, _payload) -> None:  # type: ignore[no-untyped-def]
+    async def _handle(self, uow: UnitOfWork, _event: object) -> None:
         # A plain read-modify-write: applied twice, the count would show 2.
-        conn = await session.connection()
+        env = uow.envelope
+        assert env is not None
+        conn = await uow.session.connection()
         row = (await conn.execute(sa.select(self.effects.c.n).where(self.effects.c.event_id == env.id))).first()
         if row is None:
             await conn.execute(sa.insert(self.effects).values(event_id=env.id, type=env.type, key=env.key, n=1))

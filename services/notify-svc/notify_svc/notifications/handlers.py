@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import BaseModel
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from duban_shared.app import ServiceContext
-from duban_shared.events import Envelope
 from duban_shared.events.catalogue import TaskEvent
-from duban_shared.messaging import Handler
+from duban_shared.messaging.handlers import EventRouter
+from duban_shared.uow import UnitOfWork
 from notify_svc.notifications import service
 from notify_svc.notifications.messages import NOTIFYING_EVENTS, compose
 from notify_svc.units.service import unit_names
@@ -18,9 +14,14 @@ from notify_svc.units.service import unit_names
 log = logging.getLogger(__name__)
 
 
-async def on_task_event(session: AsyncSession, env: Envelope, payload: BaseModel) -> None:
+router = EventRouter()
+
+
+@router.handles(*NOTIFYING_EVENTS)
+async def on_task_event(uow: UnitOfWork, payload: TaskEvent) -> None:
     """Remember what the event says of its task and notify its recipient."""
-    assert isinstance(payload, TaskEvent)
+    session, env = uow.session, uow.envelope
+    assert env is not None
     ref = await service.remember_task(session=session, event=payload)
     names = await unit_names(session=session, ids=(payload.unit_id, payload.issuer_unit_id))
     msg = compose(payload, ref, names)
@@ -32,7 +33,3 @@ async def on_task_event(session: AsyncSession, env: Envelope, payload: BaseModel
         task_id=payload.task_id, plan_id=payload.plan_id,
     )
 
-
-def handlers(_ctx: ServiceContext) -> dict[str, Handler]:
-    """Handlers of notify-svc's task consumer."""
-    return {event.TYPE: on_task_event for event in NOTIFYING_EVENTS}

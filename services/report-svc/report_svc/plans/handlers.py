@@ -6,13 +6,12 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from duban_shared.app import ServiceContext
-from duban_shared.events import Envelope, utcnow
+from duban_shared.events import utcnow
 from duban_shared.events.catalogue import PlanItemSnapshot, PlanPublished, PlanRevised
-from duban_shared.messaging import Handler
+from duban_shared.messaging.handlers import EventRouter
+from duban_shared.uow import UnitOfWork
 from report_svc.plans.models import Plan, PlanIndicator, PlanItem
 
 log = logging.getLogger(__name__)
@@ -70,15 +69,16 @@ async def apply_revised(*, session: AsyncSession, event: PlanRevised) -> bool:
     return True
 
 
-def handlers(_ctx: ServiceContext) -> dict[str, Handler]:
-    """Handlers of report-svc's plan consumer."""
+router = EventRouter()
 
-    async def on_published(session: AsyncSession, _env: Envelope, payload: BaseModel) -> None:
-        assert isinstance(payload, PlanPublished)
-        await apply_published(session=session, event=payload)
 
-    async def on_revised(session: AsyncSession, _env: Envelope, payload: BaseModel) -> None:
-        assert isinstance(payload, PlanRevised)
-        await apply_revised(session=session, event=payload)
+@router.handles(PlanPublished)
+async def on_published(uow: UnitOfWork, event: PlanPublished) -> None:
+    """Store the published plan's items and indicators."""
+    await apply_published(session=uow.session, event=event)
 
-    return {PlanPublished.TYPE: on_published, PlanRevised.TYPE: on_revised}
+
+@router.handles(PlanRevised)
+async def on_revised(uow: UnitOfWork, event: PlanRevised) -> None:
+    """Apply a revision item by item."""
+    await apply_revised(session=uow.session, event=event)

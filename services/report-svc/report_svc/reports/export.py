@@ -15,11 +15,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from duban_shared.clock import SHANGHAI
 from report_svc.plans.models import PlanItem
 from report_svc.reports.access import Scope
 from report_svc.reports.indicators import plan_indicators
 from report_svc.reports.schemas import Counts, PlanIndicators, PlanSummary
-from report_svc.reports.service import DONE, LEVELS, SHANGHAI, district_of, summary, task_rows, units_for
+from report_svc.reports.service import DONE, LEVELS, district_of, summary, task_rows, units_for
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from duban_shared.clock import business_today
 from duban_shared.errors import not_found
 from report_svc.plans.models import Plan
 from report_svc.reports.access import Scope
@@ -18,15 +19,13 @@ from report_svc.reports.schemas import ByLevel, Counts, DistrictCounts, PlanList
 from report_svc.tasks.models import ReportTask
 from report_svc.units.models import Unit
 
-# China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 LEVELS = ("city", "district", "school")
 DONE = ("completed", "declined")
 
 
 def today_in_shanghai() -> date:
-    """Today's date in Asia/Shanghai: a task is overdue from the day after its due date there."""
-    return datetime.now(SHANGHAI).date()
+    """Today's business date (the one function in shared/ every service uses)."""
+    return business_today()
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,9 @@ import logging
 import math
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from duban_shared.app import ServiceContext
-from duban_shared.events import Envelope
 from duban_shared.events.catalogue import (
-    CATALOGUE,
-    TASK_TOPIC,
     TaskApproved,
     TaskCreated,
     TaskDueChanged,
@@ -21,10 +16,12 @@ from duban_shared.events.catalogue import (
     TaskProgressReported,
     TaskSubmitted,
 )
-from duban_shared.messaging import Handler
+from duban_shared.messaging.handlers import EventRouter
+from duban_shared.uow import UnitOfWork
 from report_svc.tasks.models import IndicatorValue, ReportTask
 
 log = logging.getLogger(__name__)
+TASK_EVENTS = tuple(c for c in TaskEvent.__subclasses__() if "TYPE" in c.__dict__)
 NOT_ACKNOWLEDGED = ("assigned", "declined")
 
 
@@ -92,11 +89,10 @@ async def apply_task_event(*, session: AsyncSession, event: TaskEvent) -> bool:
     return True
 
 
-def handlers(_ctx: ServiceContext) -> dict[str, Handler]:
-    """Handlers of report-svc's task consumer: one for every task event type in the catalogue."""
+router = EventRouter()
 
-    async def on_task_event(session: AsyncSession, _env: Envelope, payload: BaseModel) -> None:
-        assert isinstance(payload, TaskEvent)
-        await apply_task_event(session=session, event=payload)
 
-    return {spec.type: on_task_event for spec in CATALOGUE.values() if spec.topic == TASK_TOPIC}
+@router.handles(*TASK_EVENTS)
+async def on_task_event(uow: UnitOfWork, event: TaskEvent) -> None:
+    """Fold a per-task lifecycle event into the read model."""
+    await apply_task_event(session=uow.session, event=event)

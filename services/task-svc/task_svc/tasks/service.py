@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.auth import Principal
+from duban_shared.clock import business_today
 from duban_shared.errors import AppError, not_found
 from duban_shared.events import utcnow
 from duban_shared.events.catalogue import TaskAcknowledged, TaskEvent
@@ -22,7 +23,7 @@ def warning_for(task: Task, today: date | None = None) -> str:
     """red: overdue and open; yellow: due within 7 days and open; green otherwise."""
     if task.due_date is None or task.status in DONE:
         return "green"
-    today = today or date.today()
+    today = today or business_today()
     if task.due_date < today:
         return "red"
     if task.due_date <= today + timedelta(days=7):
