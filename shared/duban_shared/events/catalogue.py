@@ -421,3 +421,18 @@ class TasksSnapshotted(IntegrationEvent):
     parts: int
     at: datetime
     tasks: list[TaskState]
+
+
+class TasksWithdrawn(IntegrationEvent):
+    """Open tasks withdrawn together (a revision dropped their item or target, a school closed)."""
+
+    TYPE = "tasks.withdrawn"
+    TOPIC = TASK_TOPIC
+    KEY_FIELD = "plan_id"
+
+    plan_id: str
+    plan_version: int | None = None
+    reason: str = ""
+    actor: str | None = None
+    at: datetime
+    task_ids: list[str]

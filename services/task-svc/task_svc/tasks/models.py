@@ -25,6 +25,11 @@ class TaskBase(TaskSvcModel):
     status: str = Field(default="assigned", max_length=16, index=True)
     due_date: date | None = None
     percent: int = 0
+    # The city task at the top of this task's tree (itself for a city task): "X and its descendants".
+    root_id: str | None = Field(default=None, max_length=36, index=True)
+    # How the task came to be: published | revised | redispatched | late_joined | reassigned.
+    origin: str = Field(default="published", max_length=16)
+    late_joined: bool = False
 
 
 class Task(TaskBase, table=True):
@@ -49,3 +54,11 @@ class TaskEntry(TaskSvcModel, table=True):
     note: str = ""
     data: str = ""  # JSON for progress values
     at: datetime = Field(default_factory=utcnow)
+
+
+class TaskCoOwner(TaskSvcModel, table=True):
+    """A supporting department of a city task: it sees the task and its descendants and may report."""
+
+    __tablename__ = "task_co_owners"
+    task_id: str = Field(primary_key=True, max_length=36)
+    unit_id: str = Field(primary_key=True, max_length=36, index=True)
