@@ -58,7 +58,7 @@ def _task_ctx():  # type: ignore[no-untyped-def]
 
     svc = by_name("task-svc")
     url = database_url(svc)
-    return Database(url), Outbox(TABLES, source="duban-cli", topic_prefix=ServiceSettings().topic_prefix), svc, url
+    return Database(url), Outbox(TABLES, source="task-svc", topic_prefix=ServiceSettings().topic_prefix), svc, url
 
 
 async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-def]
