@@ -19,3 +19,22 @@ def signed_headers(keys_dir: Path, prefix: str, topic: str, env: Envelope, value
     signer = signer_for(keys_dir, env.source, prefix, create=True)
     assert signer is not None
     return signer.headers(topic, env.to_bytes() if value is None else value)
+
+
+async def dead_letters(bootstrap: str, topic: str, n: int, timeout: float = 20) -> list[tuple[str, bytes]]:
+    """Read up to n records of the dead-letter topic: (reason header, original bytes)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer
+
+    c = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await c.start()
+    out: list[tuple[str, bytes]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(out) < n and asyncio.get_running_loop().time() < deadline:
+            for records in (await c.getmany(timeout_ms=500)).values():
+                out += [(dict(r.headers)["dlq_reason"].decode(), r.value or b"") for r in records]
+    finally:
+        await c.stop()
+    return out
