@@ -61,7 +61,7 @@ def _task_ctx():  # type: ignore[no-untyped-def]
     return Database(url), Outbox(TABLES, source="task-svc", topic_prefix=ServiceSettings().topic_prefix), svc, url
 
 
-async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-def]
+async def _upsert(records, password: str | None) -> object:  # type: ignore[no-untyped-def]
     from duban_shared.db import run_migrations
     from task_svc.directory.service import upsert_units
 
@@ -86,7 +86,7 @@ async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-
 @directory_app.command("import")
 def directory_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV 或 XLSX 文件")],
-    password: Annotated[str, typer.Option(help="新建单位账号的初始密码")] = "demo",
+    password: Annotated[str | None, typer.Option(help="新建单位账号的初始密码（仅演示用；缺省时账号需凭激活码激活）")] = None,
 ) -> None:
     """从 CSV / XLSX 导入单位名录（逐行报告错误；正确的行照常导入）。"""
     from task_svc.directory.importer import DirectoryFileError, read_directory_file
