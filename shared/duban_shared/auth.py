@@ -37,6 +37,7 @@ class Principal:
     # Account token version (embedded logins); None for OIDC and key-holder tokens.
     token_version: int | None = None
     unit_name: str | None = None
+    expires_at: int | None = None  # the token's exp: long-lived streams end with it
 
     @property
     def who(self) -> str:
@@ -159,6 +160,7 @@ class TokenVerifier:
             display_name=claims.get("name"),
             token_version=ver if isinstance(ver, int) else None,
             unit_name=claims.get("unit_name"),
+            expires_at=int(claims["exp"]),
         )
 
 

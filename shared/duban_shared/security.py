@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import time
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 import httpx
 from starlette.requests import Request
@@ -109,3 +112,52 @@ class HttpTokenGuard:
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self.client.aclose()
+
+
+T = TypeVar("T")
+
+
+async def session_valid(request: Request, user: Principal) -> bool:
+    """False once the token has expired or the account behind it was revoked."""
+    if user.expires_at is not None and time.time() >= user.expires_at:
+        return False
+    guard = getattr(request.app.state, "token_guard", None)
+    if guard is None:
+        return True
+    try:
+        await guard.check(user)
+    except AppError:
+        return False
+    return True
+
+
+async def while_session_valid(events: AsyncIterator[T], *, request: Request, user: Principal, every: float,
+                              last: T | None = None) -> AsyncIterator[T]:
+    """Pass a long-lived stream through until its session ends (checked every `every` s); then `last`, and close."""
+    it = aiter(events)
+    pending: asyncio.Future[T] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(it))
+            done, _ = await asyncio.wait({pending}, timeout=every)
+            if done:
+                try:
+                    item = pending.result()
+                except StopAsyncIteration:
+                    return
+                pending = None
+                yield item
+            if not await session_valid(request, user):
+                if last is not None:
+                    yield last
+                return
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
+                await pending
+        aclose = getattr(it, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
