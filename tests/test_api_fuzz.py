@@ -83,7 +83,7 @@ def test_schema_fuzz_no_5xx_and_responses_match(name: str, make_settings, backen
                     try:
                         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
                     except Exception as exc:  # collect every operation's failure, then fail once
-                        failures.append(f"{role} {op.label}: {str(exc)[:300]}")
+                        failures.append(f"{role} {case.operation.label}: {str(exc)[:300]}")
                         return
 
             run()
