@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench lint migrate demo-directory clean
+.PHONY: help setup run test test-fast fuzz bench lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: setup ## Run all tests (SQLite, and again on PostgreSQL when reachable)
 
 test-fast: setup ## Unit tests only (no broker-heavy fault tests)
 	$(VENV)/bin/pytest -m "not slow"
+
+fuzz: setup ## Schemathesis against every service's OpenAPI schema, 100 examples per operation and role
+	DUBAN_FUZZ_EXAMPLES=100 DUBAN_TEST_BACKENDS=sqlite $(VENV)/bin/pytest tests/test_api_fuzz.py -q --timeout 3600
 
 bench: setup ## Benchmarks: prints ratios against raw limits measured in the same run
 	$(VENV)/bin/python bench/run.py

@@ -64,7 +64,7 @@ def make_settings(db_factory: DatabaseFactory, tmp_path: Path, broker: EmbeddedB
         values: dict[str, Any] = dict(
             var_dir=var, database_url=db_factory.new_url(name), kafka_bootstrap_servers=broker.bootstrap,
             topic_prefix=topic_prefix, relay_interval_seconds=0.1, epoch_check_seconds=0.5,
-            retry_backoff_seconds=0.05, log_json=False,
+            retry_backoff_seconds=0.05, log_json=False, demo_mode=True, token_check_url="",
         )
         values.update(overrides)
         return cls(**values)

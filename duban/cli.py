@@ -17,6 +17,8 @@ app = typer.Typer(help="督办 duban：教育局年度工作要点督办系统�
 directory_app = typer.Typer(help="单位名录：导入、生成演示数据。", no_args_is_help=True)
 events_app = typer.Typer(help="事件：重放 outbox 中的事件。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文档：解析。", no_args_is_help=True)
+keys_app = typer.Typer(help="密钥：JWT 与事件签名密钥。", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(directory_app, name="directory")
 app.add_typer(events_app, name="events")
 app.add_typer(plan_app, name="plan")
@@ -29,8 +31,8 @@ def _progress() -> Progress:
 
 
 @app.command()
-def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="不加载演示单位名录")] = False) -> None:
-    """启动整个系统（make run 调用它）：broker、迁移、四个服务和网关。"""
+def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="生产模式：不加载演示名录，需要 DUBAN_ADMIN_PASSWORD 和 `duban keys init`")] = False) -> None:
+    """启动整个系统（make run 调用它）：broker、迁移、四个服务和网关；缺省为演示模式。"""
     from duban.supervisor import up as run_up
 
     run_up(demo=not no_demo)
@@ -58,10 +60,10 @@ def _task_ctx():  # type: ignore[no-untyped-def]
 
     svc = by_name("task-svc")
     url = database_url(svc)
-    return Database(url), Outbox(TABLES, source="duban-cli", topic_prefix=ServiceSettings().topic_prefix), svc, url
+    return Database(url), Outbox(TABLES, source="task-svc", topic_prefix=ServiceSettings().topic_prefix), svc, url
 
 
-async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-def]
+async def _upsert(records, password: str | None) -> object:  # type: ignore[no-untyped-def]
     from duban_shared.db import run_migrations
     from task_svc.directory.service import upsert_units
 
@@ -86,7 +88,7 @@ async def _upsert(records, password: str) -> object:  # type: ignore[no-untyped-
 @directory_app.command("import")
 def directory_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV 或 XLSX 文件")],
-    password: Annotated[str, typer.Option(help="新建单位账号的初始密码")] = "demo",
+    password: Annotated[str | None, typer.Option(help="新建单位账号的初始密码（仅演示用；缺省时账号需凭激活码激活）")] = None,
 ) -> None:
     """从 CSV / XLSX 导入单位名录（逐行报告错误；正确的行照常导入）。"""
     from task_svc.directory.importer import DirectoryFileError, read_directory_file
@@ -165,6 +167,22 @@ def token(
     except LookupError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
+
+
+@keys_app.command("init")
+def keys_init(
+    out: Annotated[Path | None, typer.Option("--dir", help="密钥目录（缺省为 $DUBAN_VAR_DIR/keys）")] = None,
+) -> None:
+    """生成 JWT 签名密钥对和各服务的事件签名密钥（已存在的不覆盖）；生产模式启动前运行一次。"""
+    from duban.stack import var_dir
+    from duban_shared.auth import ensure_keypair
+    from duban_shared.messaging.signing import TOPIC_OWNERS, ensure_event_key
+
+    keys = out or var_dir() / "keys"
+    ensure_keypair(keys)
+    for svc in sorted(set(TOPIC_OWNERS.values())):
+        ensure_event_key(keys, svc)
+    console.print(f"密钥已就绪：{keys}（jwt-private.pem 只给 task-svc；events/<服务>.key 只给该服务；*.pub 给所有服务）")
 
 
 @plan_app.command("parse")

@@ -118,13 +118,16 @@ def up(*, demo: bool = True) -> None:
     stack = Stack()
     stack.logs.mkdir(parents=True, exist_ok=True)
     stack.preflight()
-    ensure_keypair(var_dir() / "keys")
+    if demo:
+        ensure_keypair(var_dir() / "keys")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         bootstrap = stack.start_broker()
         urls = stack.migrate()
         for svc in SERVICES:
             env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DUBAN_VAR_DIR": str(var_dir()), "DUBAN_RUN_MIGRATIONS": "false"}
+            if demo:  # explicit demo mode: generated keys and the shared demo password (SECURITY.md)
+                env["DUBAN_DEMO"] = "true"
             env.pop("DATABASE_URL", None)
             if svc.name in urls:
                 env["DATABASE_URL"] = urls[svc.name]
@@ -132,7 +135,7 @@ def up(*, demo: bool = True) -> None:
                 env["DUBAN_DEMO_DIRECTORY"] = "true"
             stack.spawn(svc, env)
         stack.wait_healthy()
-        _banner()
+        _banner(demo)
         while True:
             if stack.broker and stack.broker.proc and stack.broker.proc.poll() is not None:
                 # Memory-only: a restarted broker is empty; the services notice and re-publish by themselves.
@@ -153,12 +156,13 @@ def up(*, demo: bool = True) -> None:
         console.print("已全部停止。")
 
 
-def _banner() -> None:
-    console.rule("[bold]督办 duban 已启动")
+def _banner(demo: bool) -> None:
+    console.rule("[bold]督办 duban 已启动" + ("（演示模式）" if demo else ""))
     console.print("控制台与 API：[bold cyan]http://localhost:8000[/]   （Ctrl-C 停止）")
-    console.print("演示账号（密码均为 [bold]demo[/]）：")
-    for user, what in DEMO_ACCOUNTS:
-        console.print(f"  {user:<14} {what}")
+    if demo:
+        console.print("演示账号（密码均为 [bold]demo[/]，仅演示模式可用）：")
+        for user, what in DEMO_ACCOUNTS:
+            console.print(f"  {user:<14} {what}")
     console.print(f"日志：{var_dir() / 'logs'}")
 
 

@@ -33,7 +33,8 @@ def service_env(var: Path, url: str, bootstrap: str, prefix: str, **extra: str) 
     """Environment of a service process wired to this test's broker, database and var dir."""
     return {
         "DUBAN_VAR_DIR": str(var), "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DUBAN_TOPIC_PREFIX": prefix,
-        "DUBAN_LOG_JSON": "false", "DUBAN_RELAY_INTERVAL": "0.05", "DUBAN_EPOCH_CHECK": "0.5", "DUBAN_RETRY_BACKOFF": "0.05", **extra,
+        "DUBAN_LOG_JSON": "false", "DUBAN_RELAY_INTERVAL": "0.05", "DUBAN_EPOCH_CHECK": "0.5", "DUBAN_RETRY_BACKOFF": "0.05",
+        "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", **extra,
     }
 
 
@@ -115,7 +116,7 @@ async def test_sigkill_while_consuming_applies_each_event_once(db_factory, broke
             return int(r.json()["total"])
 
     try:
-        async with publishing(db_factory.new_url("pub"), broker.bootstrap, topic_prefix) as pub:
+        async with publishing(db_factory.new_url("pub"), broker.bootstrap, topic_prefix, name="task-svc", keys_dir=var / "keys") as pub:
             await pub.publish_many(n, task)
 
             async def mid_stream() -> bool:

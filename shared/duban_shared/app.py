@@ -21,7 +21,9 @@ from duban_shared.http import BodyLimitMiddleware, CorrelationMiddleware
 from duban_shared.logging import configure_logging
 from duban_shared.messaging import EventConsumer, KafkaBus, MessagingTables, Outbox, OutboxRelay
 from duban_shared.messaging.handlers import EventRouter, merge_routers
+from duban_shared.messaging.signing import EventVerifier
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
+from duban_shared.security import HttpTokenGuard, event_signer
 from duban_shared.settings import ServiceSettings
 from duban_shared.uow import UnitOfWork
 
@@ -80,10 +82,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(spec.name)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix)
     outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix)
+    verifier = verifier_from_settings(settings)  # raises ConfigError outside demo mode without keys
     relay = OutboxRelay(
         db=db, bus=bus, tables=spec.tables, metrics=metrics, batch_size=settings.relay_batch_size,
         interval=settings.relay_interval_seconds, epoch_check=settings.epoch_check_seconds,
+        signer=event_signer(settings, spec.name),
     )
+    events = EventVerifier(settings.keys_dir, settings.topic_prefix)
     db.after_commit.append(relay.wake.set)
     ctx = ServiceContext(settings=settings, db=db, metrics=metrics, tables=spec.tables, outbox=outbox, bus=bus, relay=relay)
     for cs in spec.consumers:
@@ -91,6 +96,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             name=f"{spec.name}.{cs.name}", topics=cs.topics, handlers=merge_routers(cs.routers), db=db, bus=bus,
             tables=spec.tables, metrics=metrics, retries=settings.handler_retries, backoff=settings.retry_backoff_seconds,
             outbox=outbox, ctx=ctx,
+            verifier=events,
         )
         ctx.consumers.append(consumer)
         relay.epoch_listeners.append(consumer.on_epoch)
@@ -117,12 +123,18 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 await hook(app, ctx)
             await bus.stop()
             await db.dispose()
+            guard = getattr(app.state, "token_guard", None)
+            if isinstance(guard, HttpTokenGuard):
+                await guard.aclose()
 
     app = FastAPI(title=spec.title or spec.name, lifespan=lifespan)
     app.state.ctx = ctx
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.verifier = verifier_from_settings(settings)
+    app.state.verifier = verifier
+    check_url = settings.task_svc_url if settings.token_check_url is None else settings.token_check_url
+    if check_url and spec.name != "task-svc":  # task-svc checks its own accounts table
+        app.state.token_guard = HttpTokenGuard(check_url, settings.token_check_ttl, oidc=bool(settings.oidc_jwks_url))
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, overrides=spec.body_limits)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -34,6 +34,16 @@ class Principal:
     unit_kind: str | None
     roles: tuple[str, ...] = field(default_factory=tuple)
     display_name: str | None = None
+    # Account token version (embedded logins); None for OIDC and key-holder tokens.
+    token_version: int | None = None
+    unit_name: str | None = None
+    expires_at: int | None = None  # the token's exp: long-lived streams end with it
+
+    @property
+    def who(self) -> str:
+        """The person and their unit, for timelines: 张三（海曙区教育局）."""
+        name = self.display_name or self.username
+        return f"{name}（{self.unit_name}）" if self.unit_name and self.unit_name != name else name
 
     def has(self, *roles: str) -> bool:
         """True when the caller holds any of the roles."""
@@ -93,24 +103,41 @@ class TokenIssuer:
             "unit_kind": p.unit_kind,
             "roles": list(p.roles),
             "name": p.display_name,
+            "unit_name": p.unit_name,
             "iss": self.issuer,
             "aud": self.audience,
             "iat": now,
             "exp": now + (ttl or self.ttl),
         }
+        if p.token_version is not None:
+            claims["ver"] = p.token_version
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "duban-embedded"})
 
 
 class TokenVerifier:
     """Verifies bearer tokens with a static public key or an OIDC JWKS endpoint."""
 
-    def __init__(self, *, public_key_pem: bytes | None = None, jwks_url: str | None = None, issuer: str, audience: str) -> None:
+    def __init__(self, *, public_key_pem: bytes | None = None, jwks_url: str | None = None, issuer: str, audience: str,
+                 role_map: dict[str, tuple[str, ...]] | None = None, roles_claim: str = "roles") -> None:
         if not public_key_pem and not jwks_url:
             raise ValueError("need a public key or a JWKS URL")
         self.public_key = public_key_pem
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
         self.issuer = issuer
         self.audience = audience
+        # OIDC: only roles named in the map grant duban roles; realm-wide roles are never read implicitly.
+        self.role_map = role_map if role_map is not None else ({} if jwks_url else None)
+        self.roles_claim = roles_claim
+
+    def roles_of(self, claims: dict[str, Any]) -> tuple[str, ...]:
+        """Duban roles: the embedded token's own, or the identity provider's mapped through the role map."""
+        if self.role_map is None:
+            return tuple(str(r) for r in claims.get("roles") or [])
+        value: Any = claims
+        for part in self.roles_claim.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        external = [str(r) for r in value] if isinstance(value, list) else []
+        return tuple(dict.fromkeys(r for e in external for r in self.role_map.get(e, ())))
 
     def verify(self, token: str) -> Principal:
         """Decode and check a token; raises AppError(401) when it is not acceptable."""
@@ -124,23 +151,38 @@ class TokenVerifier:
             raise AppError(401, "token_expired", "登录已过期，请重新登录") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise AppError(401, "invalid_token", "登录凭证无效，请重新登录") from exc
-        roles = claims.get("roles") or (claims.get("realm_access") or {}).get("roles") or []
+        ver = claims.get("ver") if self.role_map is None else None
         return Principal(
             username=str(claims["sub"]),
             unit_id=claims.get("unit_id"),
             unit_kind=claims.get("unit_kind"),
-            roles=tuple(str(r) for r in roles),
+            roles=self.roles_of(claims),
             display_name=claims.get("name"),
+            token_version=ver if isinstance(ver, int) else None,
+            unit_name=claims.get("unit_name"),
+            expires_at=int(claims["exp"]),
         )
+
+
+def parse_role_map(text: str) -> dict[str, tuple[str, ...]]:
+    """`OIDC_ROLE_MAP`: `idp-role=duban roles;other=…` (roles space-separated) into a mapping."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in text.replace(",", ";").split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip():
+            out[key.strip()] = tuple(value.split())
+    return out
 
 
 def verifier_from_settings(settings: Any) -> TokenVerifier:
     """Build the verifier a service uses, from its settings."""
     if settings.oidc_jwks_url:
-        return TokenVerifier(jwks_url=settings.oidc_jwks_url, issuer=settings.oidc_issuer or settings.jwt_issuer, audience=settings.jwt_audience)
+        return TokenVerifier(jwks_url=settings.oidc_jwks_url, issuer=settings.oidc_issuer or settings.jwt_issuer,
+                             audience=settings.jwt_audience, role_map=parse_role_map(settings.oidc_role_map),
+                             roles_claim=settings.oidc_roles_claim)
     pub_path = settings.jwt_public_key_path
     if pub_path is None:
-        _, pub_path = ensure_keypair(settings.keys_dir)
+        _, pub_path = _keypair_or_fail(settings, private=False)
     return TokenVerifier(public_key_pem=Path(pub_path).read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 
@@ -148,8 +190,21 @@ def issuer_from_settings(settings: Any) -> TokenIssuer:
     """Build the embedded token issuer (task-svc and the CLI)."""
     priv_path = settings.jwt_private_key_path
     if priv_path is None:
-        priv_path, _ = ensure_keypair(settings.keys_dir)
+        priv_path, _ = _keypair_or_fail(settings, private=True)
     return TokenIssuer(Path(priv_path).read_bytes(), issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl=settings.jwt_ttl_seconds)
+
+
+def _keypair_or_fail(settings: Any, *, private: bool) -> tuple[Path, Path]:
+    # Outside demo mode keys are provisioned (`duban keys init`, a mounted secret), never made on the fly.
+    if getattr(settings, "demo_mode", True):
+        return ensure_keypair(settings.keys_dir)
+    priv, pub = settings.keys_dir / "jwt-private.pem", settings.keys_dir / "jwt-public.pem"
+    missing = priv if private and not priv.exists() else pub if not pub.exists() else None
+    if missing is not None:
+        from duban_shared.security import ConfigError
+
+        raise ConfigError(f"缺少 JWT 密钥 {missing}：生产模式不会自动生成，请先运行 `duban keys init` 或挂载密钥")
+    return priv, pub
 
 
 def bearer_token(request: Request) -> str:
@@ -170,8 +225,13 @@ async def current_principal(request: Request) -> Principal:
     token = bearer_token(request)
     if verifier.jwks is not None:
         # PyJWKClient fetches the key set with blocking I/O (cached afterwards): keep it off the loop.
-        return await asyncio.to_thread(verifier.verify, token)
-    return verifier.verify(token)
+        principal = await asyncio.to_thread(verifier.verify, token)
+    else:
+        principal = verifier.verify(token)
+    guard = getattr(request.app.state, "token_guard", None)
+    if guard is not None:
+        await guard.check(principal)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

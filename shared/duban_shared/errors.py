@@ -36,6 +36,7 @@ class AppError(Exception):
         self.code = code
         self.message = message
         self.details = details
+        self.headers: dict[str, str] | None = None  # e.g. Retry-After on a 429
 
 
 def not_found(what: str = "资源") -> AppError:
@@ -70,7 +71,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

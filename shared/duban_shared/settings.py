@@ -36,9 +36,16 @@ class ServiceSettings(BaseSettings):
     jwt_public_key_path: Path | None = Field(default=None, alias="DUBAN_JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(default="duban", alias="DUBAN_JWT_ISSUER")
     jwt_audience: str = Field(default="duban", alias="DUBAN_JWT_AUDIENCE")
-    jwt_ttl_seconds: int = Field(default=12 * 3600, alias="DUBAN_JWT_TTL")
+    jwt_ttl_seconds: int = Field(default=30 * 60, ge=60, le=3600, alias="DUBAN_JWT_TTL")
     oidc_issuer: str | None = Field(default=None, alias="OIDC_ISSUER")
     oidc_jwks_url: str | None = Field(default=None, alias="OIDC_JWKS_URL")
+    # Security (SECURITY.md): demo mode allows generated keys and the shared demo password.
+    demo_mode: bool = Field(default=False, alias="DUBAN_DEMO")
+    oidc_roles_claim: str = Field(default="roles", alias="OIDC_ROLES_CLAIM")
+    oidc_role_map: str = Field(default="", alias="OIDC_ROLE_MAP")
+    token_check_url: str | None = Field(default=None, alias="DUBAN_TOKEN_CHECK_URL")
+    token_check_ttl: float = Field(default=5.0, alias="DUBAN_TOKEN_CHECK_TTL")
+    trusted_proxies: str = Field(default="127.0.0.1/32,::1/128", alias="DUBAN_TRUSTED_PROXIES")
     # Messaging tuning.
     relay_interval_seconds: float = Field(default=0.5, alias="DUBAN_RELAY_INTERVAL")
     relay_batch_size: int = Field(default=200, alias="DUBAN_RELAY_BATCH")

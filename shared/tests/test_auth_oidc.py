@@ -34,15 +34,32 @@ async def test_tokens_of_an_oidc_issuer_are_verified_against_its_jwks(make_setti
     jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1", "use": "sig", "alg": "RS256"}
     idp = Starlette(routes=[Route("/certs", lambda _r: JSONResponse({"keys": [jwk]}))])
     async with serving(idp) as idp_url:
-        app = create_app(make_settings(PlanSettings, oidc_issuer=ISSUER, oidc_jwks_url=f"{idp_url}/certs"))
+        # Roles come only through the explicit map (here from Keycloak's realm roles, named on purpose).
+        app = create_app(make_settings(PlanSettings, oidc_issuer=ISSUER, oidc_jwks_url=f"{idp_url}/certs",
+                                       oidc_roles_claim="realm_access.roles", oidc_role_map="city=city;plan_admin=plan_admin"))
         async with running(app) as c:
             r = await c.get("/api/plans", headers=bearer(_token(key)))
             assert r.status_code == 200, r.text
             r = await c.post("/api/plans", json={"title": "计划", "sections": []}, headers=bearer(_token(key)))
-            assert r.status_code == 201, r.text  # roles from realm_access reached the permission check
+            assert r.status_code == 201, r.text  # mapped realm roles reached the permission check
             r = await c.post("/api/plans", json={"title": "计划"}, headers=bearer(_token(key, realm_access={"roles": ["school"]})))
             assert r.status_code == 403
             for bad, code in ((_token(_key()), "invalid_token"), (_token(key, iss="https://evil.example"), "invalid_token"),
                               (_token(key, aud="other"), "invalid_token"), (_token(key, exp=int(time.time()) - 60), "token_expired")):
                 r = await c.get("/api/plans", headers=bearer(bad))
                 assert r.status_code == 401 and r.json()["error"]["code"] == code
+
+
+async def test_oidc_roles_need_an_explicit_map(make_settings) -> None:
+    """Issue 12: realm-wide roles of the identity provider grant no duban role unless OIDC_ROLE_MAP names them."""
+    key = _key()
+    jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1", "use": "sig", "alg": "RS256"}
+    idp = Starlette(routes=[Route("/certs", lambda _r: JSONResponse({"keys": [jwk]}))])
+    async with serving(idp) as idp_url:
+        app = create_app(make_settings(PlanSettings, oidc_issuer=ISSUER, oidc_jwks_url=f"{idp_url}/certs"))
+        async with running(app) as c:
+            # Even a top-level "roles" claim of the provider is not taken as duban roles without the map.
+            tok = _token(key, roles=["admin", "plan_admin"])
+            assert (await c.get("/api/plans", headers=bearer(tok))).status_code == 200
+            r = await c.post("/api/plans", json={"title": "计划", "sections": []}, headers=bearer(tok))
+            assert r.status_code == 403, r.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import unquote
 
 import anyio
 import httpx
@@ -143,8 +144,23 @@ async def forward(request: Request, upstream: Upstream) -> Response:
     return ProxyResponse(resp, request.method)
 
 
+def has_dot_segment(raw_path: bytes) -> bool:
+    """True when the path holds a `.` or `..` segment, also percent-encoded (once or more) or after a backslash."""
+    text = raw_path.decode("latin-1")
+    for _ in range(4):  # %252e%252e decodes to %2e%2e, then to ..
+        if any(seg in (".", "..") for seg in text.replace("\\", "/").split("/")):
+            return True
+        decoded = unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return True  # still encoded after four rounds: nobody sends that by accident
+
+
 async def proxy(request: Request) -> Response:
-    """Every `/api/*` request: to the service that owns the area, or 404."""
+    """Every `/api/*` request: to the service that owns the area, or 404; never a path that climbs out of /api."""
+    if has_dot_segment(request.scope.get("raw_path") or request.scope["path"].encode()):
+        raise AppError(400, "bad_path", "请求路径不能包含 . 或 .. 段")
     upstream = resolve(request.scope["path"], request.app.state.upstreams)
     if upstream is None:
         raise AppError(404, "not_found", "请求的接口不存在")

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +23,7 @@ from duban_shared.messaging import KafkaBus
 from duban_shared.testing.broker import EmbeddedBroker
 from duban_shared.testing.services import bearer, eventually
 from duban_shared.testing.services import serving as serve
+from duban_shared.testing.signing import owner_envelope, signed_headers
 from notify_svc.config import NotifySettings
 from notify_svc.main import create_app
 from notify_svc.notifications.models import Notification
@@ -45,12 +47,12 @@ class EventWriter:
     """Writes envelopes straight onto the test's topics, as another service's relay would."""
 
     bus: KafkaBus
+    keys_dir: Path
     sent: list[Envelope] = field(default_factory=list)
 
     async def send(self, event: IntegrationEvent) -> Envelope:
         """Publish one catalogue event in a fresh envelope."""
-        env = Envelope(type=event.TYPE, version=event.VERSION, source="test", key=event.partition_key(),
-                       payload=event.model_dump(mode="json"))
+        env = owner_envelope(event)
         await self.resend(env)
         return env
 
@@ -59,17 +61,19 @@ class EventWriter:
         producer = await self.bus.require()
         spec = lookup(env.type, env.version)
         assert spec is not None, env.type
-        await producer.send_and_wait(self.bus.topic(spec.topic), env.to_bytes(), key=env.key.encode())
+        topic = self.bus.topic(spec.topic)
+        headers = signed_headers(self.keys_dir, self.bus.prefix, topic, env)
+        await producer.send_and_wait(topic, env.to_bytes(), key=env.key.encode(), headers=headers)
         self.sent.append(env)
 
 
 @pytest.fixture
-async def writer(broker: EmbeddedBroker, topic_prefix: str) -> AsyncIterator[EventWriter]:
+async def writer(broker: EmbeddedBroker, topic_prefix: str, tmp_path: Path) -> AsyncIterator[EventWriter]:
     """An event writer on this test's topic prefix."""
     bus = KafkaBus(broker.bootstrap, client_id="test-writer", topic_prefix=topic_prefix)
     await bus.ensure_topics()
     try:
-        yield EventWriter(bus)
+        yield EventWriter(bus, tmp_path / "var" / "keys")  # the var dir make_settings gives the service
     finally:
         await bus.stop()
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from duban_shared.events.catalogue import (
 )
 from duban_shared.messaging import KafkaBus
 from duban_shared.testing.services import bearer, eventually, running
+from duban_shared.testing.signing import owner_envelope, signed_headers
 from report_svc.config import ReportSettings
 from report_svc.main import create_app
 
@@ -43,7 +45,8 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 class Feed:
     """Publishes envelopes straight onto the broker, as another service's relay would."""
 
-    def __init__(self, bootstrap: str, prefix: str) -> None:
+    def __init__(self, bootstrap: str, prefix: str, keys_dir: Path) -> None:
+        self.keys_dir = keys_dir
         self.bootstrap = bootstrap
         self.prefix = prefix
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
@@ -58,13 +61,15 @@ class Feed:
 
     async def publish(self, event: IntegrationEvent) -> Envelope:
         """Wrap the event in a fresh envelope and send it, keyed by its aggregate."""
-        env = Envelope(type=event.TYPE, version=event.VERSION, source="test-feed", key=event.partition_key(), payload=event.model_dump(mode="json"))
+        env = owner_envelope(event)
         await self.send(env, event.TOPIC)
         return env
 
     async def send(self, env: Envelope, topic: str) -> None:
         """Send an envelope as is (the same envelope twice is a redelivery)."""
-        await self.producer.send_and_wait(f"{self.prefix}.{topic}", env.to_bytes(), key=env.key.encode())
+        full = f"{self.prefix}.{topic}"
+        headers = signed_headers(self.keys_dir, self.prefix, full, env)
+        await self.producer.send_and_wait(full, env.to_bytes(), key=env.key.encode(), headers=headers)
         self.sent += 1
 
 
@@ -181,7 +186,7 @@ async def report(make_settings: Callable[..., Any], broker: Any, topic_prefix: s
     """report-svc running in process on this test's broker prefix and database, with the small directory loaded."""
     settings = make_settings(ReportSettings, gauge_refresh_seconds=0.2)
     app = create_app(settings)
-    feed = Feed(broker.bootstrap, topic_prefix)
+    feed = Feed(broker.bootstrap, topic_prefix, settings.keys_dir)
     await feed.start()
     try:
         async with running(app) as client:

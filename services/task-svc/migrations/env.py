@@ -1,5 +1,6 @@
 """Alembic environment of task-svc."""
 
+import task_svc.auth.models
 import task_svc.directory.models
 import task_svc.tasks.models  # noqa: F401
 from duban_shared.migrations import run_env

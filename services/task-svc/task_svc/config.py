@@ -2,7 +2,10 @@
 
 from pydantic import Field
 
+from duban_shared.security import ConfigError
 from duban_shared.settings import ServiceSettings
+
+DEMO_PASSWORD = "demo"
 
 
 class TaskSettings(ServiceSettings):
@@ -11,5 +14,24 @@ class TaskSettings(ServiceSettings):
     service_name: str = "task-svc"
     port: int = 8002
     demo_directory: bool = Field(default=False, alias="DUBAN_DEMO_DIRECTORY")
-    admin_password: str = Field(default="demo", alias="DUBAN_ADMIN_PASSWORD")
-    unit_password: str = Field(default="demo", alias="DUBAN_UNIT_PASSWORD")
+    admin_password: str | None = Field(default=None, alias="DUBAN_ADMIN_PASSWORD")
+    # Only demo mode gives unit accounts a password; elsewhere they are activated with a one-time code.
+    unit_password: str = Field(default=DEMO_PASSWORD, alias="DUBAN_UNIT_PASSWORD")
+    refresh_ttl_seconds: int = Field(default=12 * 3600, ge=300, alias="DUBAN_REFRESH_TTL")
+
+    def checked_admin_password(self) -> str:
+        """The admin password to create `admin` with; ConfigError (a clear message, no traceback) when unusable."""
+        from task_svc.auth.passwords import MAX_BYTES, password_problem
+
+        pw = self.admin_password
+        if pw is None:
+            if self.demo_mode:
+                return DEMO_PASSWORD
+            raise ConfigError("生产模式必须设置 DUBAN_ADMIN_PASSWORD（演示模式请设置 DUBAN_DEMO=true）")
+        if len(pw.encode()) > MAX_BYTES:
+            raise ConfigError(f"DUBAN_ADMIN_PASSWORD 超过 {MAX_BYTES} 字节（bcrypt 只读取前 {MAX_BYTES} 字节），请换一个较短的密码")
+        if not self.demo_mode:
+            problem = DEMO_PASSWORD if pw == DEMO_PASSWORD else password_problem(pw, username="admin", minimum=12)
+            if problem:
+                raise ConfigError(f"DUBAN_ADMIN_PASSWORD 不能用于生产模式：{'不能使用演示密码' if problem == DEMO_PASSWORD else problem}")
+        return pw

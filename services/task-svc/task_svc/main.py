@@ -12,6 +12,8 @@ from duban_shared.app import ConsumerSpec, ServiceContext, ServiceSpec, build_ap
 from duban_shared.auth import issuer_from_settings
 from duban_shared.events.catalogue import PLAN_TOPIC
 from task_svc.auth import service as accounts
+from task_svc.auth.guard import LocalTokenGuard
+from task_svc.auth.router import internal as auth_internal
 from task_svc.auth.router import router as auth_router
 from task_svc.base import TABLES
 from task_svc.config import TaskSettings
@@ -25,7 +27,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
 
 
-async def load_demo_directory(ctx: ServiceContext, password: str) -> int:
+async def load_demo_directory(ctx: ServiceContext, password: str | None) -> int:
     """Load the demo directory into an empty directory; returns how many units were made."""
     from task_svc.directory.demo import generate_demo_directory
 
@@ -40,26 +42,30 @@ async def load_demo_directory(ctx: ServiceContext, password: str) -> int:
 
 async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
     settings: TaskSettings = ctx.settings  # type: ignore[assignment]
-    app.state.issuer = issuer_from_settings(settings)
     if settings.demo_directory:
-        await load_demo_directory(ctx, settings.unit_password)
+        await load_demo_directory(ctx, settings.unit_password if settings.demo_mode else None)
     async with ctx.db.sessionmaker() as session:
         city = (await session.exec(select(Unit).where(Unit.kind == "city"))).first()
-        await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=settings.admin_password)
+        await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=app.state.admin_password)
         await session.commit()
 
 
 def create_app(settings: TaskSettings | None = None) -> FastAPI:
     """Build the task-svc app."""
     settings = settings or TaskSettings()
+    admin_password = settings.checked_admin_password()  # ConfigError before anything starts
     spec = ServiceSpec(
         name="task-svc",
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, directory_router, tasks_router],
+        routers=[auth_router, auth_internal, directory_router, tasks_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
         body_limits={"/api/directory/import": 6 * 1024 * 1024},
     )
-    return build_app(spec, settings)
+    app = build_app(spec, settings)
+    app.state.admin_password = admin_password
+    app.state.issuer = issuer_from_settings(settings)
+    app.state.token_guard = LocalTokenGuard(app.state.ctx.db, oidc=bool(settings.oidc_jwks_url))
+    return app

@@ -25,6 +25,7 @@ from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.handlers import EventHandler
 from duban_shared.messaging.outbox import Outbox
+from duban_shared.messaging.signing import EventVerifier
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 from duban_shared.uow import UnitOfWork
@@ -60,6 +61,7 @@ class EventConsumer:
         group: str | None = None,
         outbox: Outbox | None = None,
         ctx: Any = None,
+        verifier: EventVerifier | None = None,
     ) -> None:
         self.name = name
         self.group = group or name
@@ -75,6 +77,7 @@ class EventConsumer:
         # writes to its tables (tests and probes), so every handler has the same shape.
         self.outbox = outbox or Outbox(tables, source=name, topic_prefix=bus.prefix)
         self.ctx = ctx
+        self.verifier = verifier
         self.consumer: AIOKafkaConsumer | None = None
         self._restart = asyncio.Event()
         self._epoch: str | None = None
@@ -180,6 +183,9 @@ class EventConsumer:
             env = Envelope.from_bytes(rec.value or b"")
         except (ValidationError, ValueError, UnicodeDecodeError) as exc:
             return await self.dead_letter(rec, "malformed", f"不是有效的事件信封: {exc.__class__.__name__}", "?")
+        rejected = self.verifier.check(rec, env) if self.verifier is not None else None
+        if rejected is not None:  # forged or unsigned: never handled
+            return await self.dead_letter(rec, rejected[0], rejected[1], env.type)
         spec = lookup(env.type, env.version)
         if spec is None:
             return await self.dead_letter(rec, "unknown_type", f"未登记的事件类型 {env.type} v{env.version}", env.type)

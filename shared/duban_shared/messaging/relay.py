@@ -13,6 +13,7 @@ from duban_shared.db import Database
 from duban_shared.events import utcnow
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.outbox import read_state, reset_published_since, write_state
+from duban_shared.messaging.signing import EventSigner
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 
@@ -37,6 +38,7 @@ class OutboxRelay:
         batch_size: int = 200,
         interval: float = 0.5,
         epoch_check: float = 3.0,
+        signer: EventSigner | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -45,6 +47,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.interval = interval
         self.epoch_check = epoch_check
+        self.signer = signer
         self.wake = asyncio.Event()
         self.epoch: str | None = None
         self.epoch_listeners: list[Callable[[str], Awaitable[None]]] = []
@@ -154,6 +157,8 @@ class OutboxRelay:
         futures = []
         for r in rows:
             headers = [("type", r.type.encode())]
+            if self.signer is not None:
+                headers += self.signer.headers(r.topic, r.envelope.encode())
             futures.append(await producer.send(r.topic, value=r.envelope.encode(), key=r.key.encode(), headers=headers))
         results = await asyncio.gather(*futures, return_exceptions=True)
         done: list[int] = []

@@ -241,6 +241,9 @@ function connectLive() {
   source.addEventListener("notification", onNew);
 }
 
+// The demo hint only where task-svc says this is a demo installation.
+fetch("/api/auth/config").then((r) => (r.ok ? r.json() : {})).then((c) => { $("demo-hint").hidden = !c.demo; }).catch(() => {});
+
 $("login-form").addEventListener("submit", login);
 $("logout").addEventListener("click", () => logout(""));
 $("export").addEventListener("click", exportPlan);

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BeforeValidator
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
+from duban_shared.security import while_session_valid
 from notify_svc.config import NotifySettings
 from notify_svc.notifications import service
 from notify_svc.notifications.hub import NotificationHub
@@ -43,6 +44,9 @@ async def stream(request: Request, ctx: CtxDep, user: CurrentUser) -> EventSourc
         hub=hub, db=ctx.db, unit_id=user.unit_id, last_event_id=request.headers.get("last-event-id"),
         replay_limit=settings.sse_replay_limit,
     )
+    # The stream ends with the session: token expiry, logout elsewhere, deactivation or a password reset.
+    ended = ServerSentEvent(data="{}", event="session_ended")
+    events = while_session_valid(events, request=request, user=user, every=settings.token_check_ttl, last=ended)
     return EventSourceResponse(events, ping=settings.sse_ping_seconds, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

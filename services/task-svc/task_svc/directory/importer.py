@@ -140,6 +140,9 @@ class _Row:
     rec: UnitRecord
 
 
+FORMULA_START = frozenset("=+-@\t\r")
+
+
 def _check_row(n: int, cells: dict[str, str]) -> UnitRecord | RowError:
     code, name = cells["code"], cells["name"]
     if not code:
@@ -150,6 +153,8 @@ def _check_row(n: int, cells: dict[str, str]) -> UnitRecord | RowError:
         return RowError(n, code, "缺少单位名称")
     if len(name) > NAME_MAX:
         return RowError(n, code, f"单位名称过长（不超过 {NAME_MAX} 个字）")
+    if name[0] in FORMULA_START:  # a spreadsheet would run it as a formula when the name is exported
+        return RowError(n, code, "单位名称不能以 = + - @ 开头")
     kind = _KIND_VALUES.get(cells["kind"].lower())
     if kind is None:
         shown = cells["kind"] or "（空）"

@@ -45,3 +45,4 @@ class Account(TaskSvcModel, table=True):
     roles: str = Field(default="", max_length=200)  # space-separated
     display_name: str | None = Field(default=None, max_length=128)
     active: bool = True
+    token_version: int = 0  # bumped on deactivation and password change or reset: older tokens stop working

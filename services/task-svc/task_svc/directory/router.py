@@ -54,7 +54,7 @@ async def import_units(file: UploadFile, session: SessionDep, ctx: CtxDep, user:
     except DirectoryFileError as exc:
         raise AppError(413 if exc.code == "file_too_large" else 400, exc.code, exc.message) from exc
     summary = await service.upsert_units(session=session, outbox=ctx.outbox, records=parsed.records,
-                                         default_password=ctx.settings.unit_password)  # type: ignore[attr-defined]
+                                         default_password=ctx.settings.unit_password if ctx.settings.demo_mode else None)  # type: ignore[attr-defined]
     await session.commit()
     return ImportSummary(
         total_rows=parsed.total_rows, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,

@@ -41,7 +41,7 @@ async def list_units(
     if school_type:
         stmt = stmt.where(Unit.school_type == school_type)
     if q:
-        stmt = stmt.where(sa.or_(col(Unit.name).contains(q), col(Unit.code).contains(q)))
+        stmt = stmt.where(sa.or_(col(Unit.name).contains(q, autoescape=True), col(Unit.code).contains(q, autoescape=True)))
     total = (await session.exec(select(sa.func.count()).select_from(stmt.subquery()))).one()
     rows = (await session.exec(stmt.order_by(Unit.kind, Unit.code).limit(limit).offset(offset))).all()
     return list(rows), int(total)
@@ -92,8 +92,8 @@ async def upsert_units(
             continue
         touched.append(unit)
         await outbox.add(session, _event(unit))
-    if default_password is not None and touched:
-        # One hash shared by the accounts made in this batch: they all start with the same password.
-        pw_hash = await asyncio.to_thread(hash_password, default_password)
+    if touched:
+        # Demo: one hash shared by the batch (same password). Otherwise no usable password: activation code.
+        pw_hash = await asyncio.to_thread(hash_password, default_password) if default_password is not None else None
         summary.accounts_created = await ensure_unit_accounts(session=session, units=touched, password_hash=pw_hash)
     return summary
