@@ -37,6 +37,14 @@ def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="不加载演示�
 
 
 @app.command()
+def status() -> None:
+    """一屏显示各进程的健康、重启次数、消费滞后、outbox 积压和死信数（退出码 1 表示有进程未就绪）。"""
+    from duban.status import render
+
+    raise typer.Exit(render(console))
+
+
+@app.command()
 def migrate() -> None:
     """把每个服务的数据库迁移到最新版本。"""
     from duban.stack import DATA_SERVICES, database_url, ensure_database
