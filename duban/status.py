@@ -56,7 +56,7 @@ def _probe(row: Row, client: httpx.Client) -> None:
         return
     row.lag = _sum(text, "_consumer_lag")
     row.backlog = _sum(text, "_outbox_backlog")
-    row.failed_rows = _sum(text, "_outbox_failed")
+    row.failed_rows = _sum(text, "_outbox_failed_rows")
     row.dead_letters = _sum(text, "_events_dead_lettered_total")
     if row.dead_letters is None:
         row.dead_letters = _sum(text, "_events_failed_total")

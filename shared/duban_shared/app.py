@@ -21,6 +21,7 @@ from duban_shared.http import BodyLimitMiddleware, CorrelationMiddleware
 from duban_shared.logging import configure_logging
 from duban_shared.messaging import EventConsumer, Handler, KafkaBus, MessagingTables, Outbox, OutboxRelay
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
+from duban_shared.ops_tasks import start_ops_tasks
 from duban_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     db = Database(settings.db_url)
     metrics = ServiceMetrics(spec.name)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix)
-    outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix)
+    outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix, max_bytes=settings.max_event_bytes)
     relay = OutboxRelay(
         db=db, bus=bus, tables=spec.tables, metrics=metrics, batch_size=settings.relay_batch_size,
         interval=settings.relay_interval_seconds, epoch_check=settings.epoch_check_seconds,
     )
     db.after_commit.append(relay.wake.set)
+    metrics.watch_pool(db.engine.sync_engine)
     ctx = ServiceContext(settings=settings, db=db, metrics=metrics, tables=spec.tables, outbox=outbox, bus=bus, relay=relay)
     for cs in spec.consumers:
         consumer = EventConsumer(
@@ -101,6 +103,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await hook(app, ctx)
         if settings.messaging_enabled:
             await _start_messaging(ctx, tasks)
+        start_ops_tasks(ctx, tasks)
         log.info("%s started", spec.name)
         try:
             yield
