@@ -82,6 +82,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     relay = OutboxRelay(
         db=db, bus=bus, tables=spec.tables, metrics=metrics, batch_size=settings.relay_batch_size,
         interval=settings.relay_interval_seconds, epoch_check=settings.epoch_check_seconds,
+        confirm_interval=settings.confirm_interval_seconds,
     )
     db.after_commit.append(relay.wake.set)
     metrics.watch_pool(db.engine.sync_engine)

@@ -21,7 +21,8 @@ from duban_shared.messaging.dlq import (
     select,
 )
 from duban_shared.messaging.outbox import write_state
-from duban_shared.messaging.retention import CONFIRMED_KEY, RetentionPolicy, prune
+from duban_shared.messaging.republish import CONFIRMED_KEY
+from duban_shared.messaging.retention import RetentionPolicy, prune
 from duban_shared.metrics import ServiceMetrics
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.publisher import publishing
@@ -110,7 +111,8 @@ async def test_retention_keeps_what_replay_and_dedup_still_need(db_factory) -> N
     try:
         async with db.engine.begin() as conn:
             await conn.run_sync(md.create_all)
-            for seq, (published, occurred) in enumerate([(old, old), (old, old), (recent, recent), (None, old)], start=1):
+            older = old - timedelta(hours=1)
+            for seq, (published, occurred) in enumerate([(older, older), (old, old), (recent, recent), (None, old)], start=1):
                 await conn.execute(sa.insert(t.outbox).values(seq=seq, event_id=f"e{seq}", topic="x", key="k", type="t", version=1,
                                                               envelope="{}", occurred_at=occurred, published_at=published))
             for i, when in enumerate([now - timedelta(days=40), now - timedelta(days=9), now]):
@@ -121,9 +123,9 @@ async def test_retention_keeps_what_replay_and_dedup_still_need(db_factory) -> N
         dry = await prune(db.engine, t, policy, dry_run=True)
         assert (dry.outbox, dry.inbox) == (2, 2)
 
-        # A memory-only broker: seq 2 was not yet read by every consumer, so it stays.
+            # A memory-only broker: seq 2 was not yet read by every consumer group, so it stays.
         async with db.engine.begin() as conn:
-            await write_state(conn, t, CONFIRMED_KEY, "1")
+            await write_state(conn, t, CONFIRMED_KEY, (old - timedelta(minutes=30)).isoformat())
         done = await prune(db.engine, t, policy)
         assert (done.outbox, done.inbox) == (1, 2)
         async with db.engine.connect() as conn:

@@ -14,6 +14,7 @@ from duban_shared.events import utcnow
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.failed import is_permanent, mark_failed, measure_outbox, send_rows
 from duban_shared.messaging.outbox import read_state, reset_published_since, write_state
+from duban_shared.messaging.republish import CONFIRMED_KEY, Confirmer, parse_time
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 
@@ -38,6 +39,7 @@ class OutboxRelay:
         batch_size: int = 200,
         interval: float = 0.5,
         epoch_check: float = 3.0,
+        confirm_interval: float = 10.0,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -50,6 +52,9 @@ class OutboxRelay:
         self.epoch: str | None = None
         self.epoch_listeners: list[Callable[[str], Awaitable[None]]] = []
         self._next_epoch_check = 0.0
+        self.confirmer = Confirmer(db=db, bus=bus, tables=tables)
+        self.confirm_interval = confirm_interval
+        self._next_confirm = 0.0
 
     async def run(self) -> None:
         """Loop until cancelled; broker or database outages are waited out."""
@@ -62,6 +67,9 @@ class OutboxRelay:
                 if loop.time() >= self._next_epoch_check:
                     await self.check_epoch()
                     self._next_epoch_check = loop.time() + self.epoch_check
+                if self.epoch is not None and loop.time() >= self._next_confirm:
+                    self._next_confirm = loop.time() + self.confirm_interval
+                    await self.confirm()
                 sent = await self.publish_batch()
                 failures = 0
                 if sent >= self.batch_size:
@@ -95,9 +103,14 @@ class OutboxRelay:
                 return False
             reset = 0
             if stored is not None and since is not None:
-                from datetime import datetime
-
-                reset = await reset_published_since(conn, self.tables, datetime.fromisoformat(since))
+                # Only what some consumer group may not have read; everything before `confirmed` was read by all.
+                start = parse_time(since)
+                confirmed = parse_time(await read_state(conn, self.tables, CONFIRMED_KEY))
+                if start is not None and confirmed is not None and confirmed > start:
+                    start = confirmed
+                assert start is not None
+                reset = await reset_published_since(conn, self.tables, start)
+                self.metrics.events_republished.inc(reset)
             await write_state(conn, self.tables, EPOCH_KEY, current)
             await write_state(conn, self.tables, EPOCH_SINCE_KEY, utcnow().isoformat())
         await self.bus.ensure_topics()
@@ -111,6 +124,13 @@ class OutboxRelay:
             for listener in self.epoch_listeners:
                 await listener(current)
         return changed
+
+    async def confirm(self) -> None:
+        """One confirmation round (see republish.py); failures only delay it."""
+        try:
+            await self.confirmer.round(self.epoch or "")
+        except Exception as exc:  # the broker or database is away; the next round tries again
+            log.debug("confirmation round failed: %s (%s)", exc, type(exc).__name__)
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; returns how many rows were marked published."""

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_shared.events import utcnow
 from duban_shared.messaging.outbox import read_state
+from duban_shared.messaging.republish import CONFIRMED_KEY, parse_time
 from duban_shared.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
-# Set by the relay: every row with seq at or below it was read by every consumer group (see republish.py).
-CONFIRMED_KEY = "confirmed_seq"
 MARGIN = timedelta(days=1)
 
 
@@ -74,10 +73,10 @@ async def prune(engine: AsyncEngine, tables: MessagingTables, policy: RetentionP
     o, i = tables.outbox, tables.inbox
     where_o = sa.and_(o.c.published_at.is_not(None), o.c.published_at < now - policy.outbox)
     async with engine.connect() as conn:
-        confirmed = await read_state(conn, tables, CONFIRMED_KEY)
+        confirmed = parse_time(await read_state(conn, tables, CONFIRMED_KEY))
     if confirmed is not None:
-        # A memory-only broker may still lose what some consumer has not read: keep those rows.
-        where_o = sa.and_(where_o, o.c.seq <= int(confirmed))
+        # A memory-only broker may still lose what some consumer group has not read: keep those rows.
+        where_o = sa.and_(where_o, o.c.published_at <= confirmed)
     out = Pruned()
     out.outbox = await _delete_chunks(engine, o, o.c.seq, where_o, dry_run)
     # The inbox key is composite; processed_at is indexed nowhere, but the run is hourly and chunked.

@@ -23,7 +23,8 @@ class Publisher:
         self.db = Database(url)
         self.bus = KafkaBus(bootstrap, client_id=name, topic_prefix=prefix)
         self.outbox = Outbox(self.tables, source=name, topic_prefix=prefix)
-        self.relay = OutboxRelay(db=self.db, bus=self.bus, tables=self.tables, metrics=ServiceMetrics(name), interval=0.05, epoch_check=0.3)
+        self.relay = OutboxRelay(db=self.db, bus=self.bus, tables=self.tables, metrics=ServiceMetrics(name), interval=0.05, epoch_check=0.3,
+                                 confirm_interval=0.5)
         self.task: asyncio.Task[None] | None = None
 
     async def publish(self, events: list[IntegrationEvent], batch: int = 100) -> list[str]:
