@@ -37,7 +37,7 @@ class BusinessGauges:
 
     @property
     def tasks(self) -> Gauge:
-        """Tasks by district, status and warning level (none | due_soon | overdue)."""
+        """Tasks by district, status and warning level (green | yellow | red, as the API's `warning`)."""
         return self.gauge("tasks", "Tasks by district, status and warning level", ["district", "status", "warning"])
 
     @property
