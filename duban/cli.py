@@ -13,15 +13,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from duban import opscli as _ops
+
 app = typer.Typer(help="督办 duban：教育局年度工作要点督办系统的命令行工具。", no_args_is_help=True, add_completion=False)
 directory_app = typer.Typer(help="单位名录：导入、生成演示数据。", no_args_is_help=True)
-events_app = typer.Typer(help="事件：重放 outbox 中的事件。", no_args_is_help=True)
+events_app = typer.Typer(help="事件：重放 outbox 中的事件，查看/重排被搁置的事件。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文档：解析。", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥：JWT 与事件签名密钥。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(directory_app, name="directory")
 app.add_typer(events_app, name="events")
 app.add_typer(plan_app, name="plan")
+app.add_typer(_ops.dlq_app, name="dlq")
 console = Console()
 err = Console(stderr=True)
 
@@ -36,6 +39,14 @@ def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="生产模式：�
     from duban.supervisor import up as run_up
 
     run_up(demo=not no_demo)
+
+
+@app.command()
+def status() -> None:
+    """一屏显示各进程的健康、重启次数、消费滞后、outbox 积压和死信数（退出码 1 表示有进程未就绪）。"""
+    from duban.status import render
+
+    raise typer.Exit(render(console))
 
 
 @app.command()
@@ -152,6 +163,22 @@ def events_replay(
     when = since if since.tzinfo else since.replace(tzinfo=UTC)
     for name, count in asyncio.run(replay(when, service or None, event_type)):
         console.print(f"{name}: {count} 个事件已标记为待重新发布（服务运行时由 relay 发出）")
+
+
+@events_app.command("failed")
+def events_failed(
+    requeue: Annotated[bool, typer.Option("--requeue", help="把列出的行放回待发布队列")] = False,
+    ids: Annotated[list[str] | None, typer.Option("--id", help="只处理这些事件 id（可多次）")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="只处理该类型")] = None,
+) -> None:
+    """列出各服务 outbox 中无法发布而被搁置的事件（如超过 broker 大小上限）；--requeue 重新排队。"""
+    _ops.events_failed(requeue, ids, event_type)
+
+
+@app.command("retention")
+def retention(dry_run: Annotated[bool, typer.Option("--dry-run", help="只统计，不删除")] = False) -> None:
+    """立即按保留期清理各服务已发布的 outbox 行和过期 inbox 行（服务本身每小时也会做）。"""
+    _ops.retention(dry_run)
 
 
 @app.command()

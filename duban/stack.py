@@ -41,6 +41,31 @@ SERVICES = (
 DATA_SERVICES = tuple(s for s in SERVICES if s.has_db)
 
 
+def port_base() -> int:
+    """Port of the gateway; the services follow it (DUBAN_PORT_BASE, default 8000)."""
+    return int(os.environ.get("DUBAN_PORT_BASE") or 8000)
+
+
+def port_of(svc: ServiceDef) -> int:
+    """The port a service listens on under `duban up` (its offset from the gateway's port)."""
+    return port_base() + svc.port - 8000
+
+
+def broker_port() -> int:
+    """Port of the embedded broker (DUBAN_BROKER_PORT, default 9092)."""
+    return int(os.environ.get("DUBAN_BROKER_PORT") or 9092)
+
+
+def supervisor_port() -> int:
+    """Port of the supervisor's own /metrics (DUBAN_SUPERVISOR_PORT, default gateway port + 9)."""
+    return int(os.environ.get("DUBAN_SUPERVISOR_PORT") or port_base() + 9)
+
+
+def status_file() -> Path:
+    """Where the supervisor writes what it runs; `duban status` reads it."""
+    return var_dir() / "run" / "supervisor.json"
+
+
 def by_name(name: str) -> ServiceDef:
     """A service by name (plan-svc, task, …)."""
     for s in SERVICES:

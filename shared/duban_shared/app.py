@@ -24,6 +24,7 @@ from duban_shared.messaging.handlers import EventRouter, merge_routers
 from duban_shared.messaging.signing import EventVerifier
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from duban_shared.security import HttpTokenGuard, event_signer
+from duban_shared.ops_tasks import start_ops_tasks
 from duban_shared.settings import ServiceSettings
 from duban_shared.uow import UnitOfWork
 
@@ -81,15 +82,17 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     db = Database(settings.db_url)
     metrics = ServiceMetrics(spec.name)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix)
-    outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix)
+    outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix, max_bytes=settings.max_event_bytes)
     verifier = verifier_from_settings(settings)  # raises ConfigError outside demo mode without keys
     relay = OutboxRelay(
         db=db, bus=bus, tables=spec.tables, metrics=metrics, batch_size=settings.relay_batch_size,
         interval=settings.relay_interval_seconds, epoch_check=settings.epoch_check_seconds,
         signer=event_signer(settings, spec.name),
+        confirm_interval=settings.confirm_interval_seconds,
     )
     events = EventVerifier(settings.keys_dir, settings.topic_prefix)
     db.after_commit.append(relay.wake.set)
+    metrics.watch_pool(db.engine.sync_engine)
     ctx = ServiceContext(settings=settings, db=db, metrics=metrics, tables=spec.tables, outbox=outbox, bus=bus, relay=relay)
     for cs in spec.consumers:
         consumer = EventConsumer(
@@ -110,6 +113,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await hook(app, ctx)
         if settings.messaging_enabled:
             await _start_messaging(ctx, tasks)
+        start_ops_tasks(ctx, tasks)
         log.info("%s started", spec.name)
         try:
             yield

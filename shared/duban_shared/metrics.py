@@ -10,6 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from duban_shared.business_metrics import BusinessGauges, PoolCollector
+
 
 class ServiceMetrics:
     """The metrics every service exposes."""
@@ -33,6 +35,25 @@ class ServiceMetrics:
         self.outbox_backlog = Gauge(f"{p}_outbox_backlog", "Outbox rows not yet published", registry=r)
         self.consumer_lag = Gauge(f"{p}_consumer_lag", "Records behind the high watermark", ["consumer", "topic", "partition"], registry=r)
         self.broker_epoch_changes = Counter(f"{p}_broker_epoch_changes_total", "Broker restarts detected", registry=r)
+        self.events_handler_errors = Counter(
+            f"{p}_events_handler_errors_total", "Handler attempts that raised (retried; dead-lettered when they keep failing)",
+            ["topic", "type"], registry=r,
+        )
+        self.events_republished = Counter(
+            f"{p}_events_republished_total", "Outbox rows queued again after the broker lost its data", registry=r,
+        )
+        self.outbox_oldest_age = Gauge(f"{p}_outbox_oldest_age_seconds", "Age of the oldest outbox row waiting to be published",
+                                       registry=r)
+        self.outbox_failed = Gauge(f"{p}_outbox_failed_rows", "Outbox rows set aside: publishing failed for good (duban events failed)",
+                                   registry=r)
+        self.outbox_failed_total = Counter(f"{p}_outbox_set_aside_total", "Outbox rows set aside by the relay", ["topic", "type"],
+                                           registry=r)
+        self.retention_deleted = Counter(f"{p}_retention_deleted_total", "Rows removed by retention", ["table"], registry=r)
+        self.business = BusinessGauges(p, r)
+
+    def watch_pool(self, engine: object) -> None:
+        """Expose a SQLAlchemy pool's use as `<prefix>_db_pool_connections{state}` (read at scrape time)."""
+        self.registry.register(PoolCollector(self.prefix, engine))
 
     def render(self) -> Response:
         """Prometheus text exposition."""

@@ -50,8 +50,15 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = Field(default=0.5, alias="DUBAN_RELAY_INTERVAL")
     relay_batch_size: int = Field(default=200, alias="DUBAN_RELAY_BATCH")
     epoch_check_seconds: float = Field(default=3.0, alias="DUBAN_EPOCH_CHECK")
+    confirm_interval_seconds: float = Field(default=10.0, alias="DUBAN_CONFIRM_INTERVAL")
     handler_retries: int = Field(default=3, alias="DUBAN_HANDLER_RETRIES")
     retry_backoff_seconds: float = Field(default=0.2, alias="DUBAN_RETRY_BACKOFF")
+    max_event_bytes: int = Field(default=900_000, alias="DUBAN_MAX_EVENT_BYTES")
+    # Operations: business gauges and retention of published outbox rows and inbox rows.
+    business_gauge_refresh_seconds: float = Field(default=15.0, alias="DUBAN_BUSINESS_GAUGE_REFRESH")
+    outbox_retention_hours: float = Field(default=168.0, alias="DUBAN_OUTBOX_RETENTION_HOURS")
+    inbox_retention_hours: float = Field(default=720.0, alias="DUBAN_INBOX_RETENTION_HOURS")
+    retention_interval_seconds: float = Field(default=3600.0, alias="DUBAN_RETENTION_INTERVAL")
     # Peer services for read-only HTTP queries.
     plan_svc_url: str = Field(default="http://127.0.0.1:8001", alias="PLAN_SVC_URL")
     task_svc_url: str = Field(default="http://127.0.0.1:8002", alias="TASK_SVC_URL")

@@ -10,6 +10,7 @@ from duban_shared.app import ConsumerSpec, ServiceContext, ServiceSpec, build_ap
 from duban_shared.events.catalogue import DIRECTORY_TOPIC, TASK_TOPIC
 from notify_svc.base import TABLES
 from notify_svc.config import NotifySettings
+from notify_svc.gauges import delivery_gauges
 from notify_svc.notifications import handlers as notification_handlers
 from notify_svc.notifications.hub import NotificationHub
 from notify_svc.notifications.router import router as notifications_router
@@ -37,4 +38,5 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     hub = NotificationHub(ctx.metrics, queue_size=settings.sse_queue_size)
     hub.install(ctx.db)
     ctx.extras["hub"] = hub
+    ctx.metrics.business.register(delivery_gauges)
     return app

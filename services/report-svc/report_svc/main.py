@@ -16,6 +16,7 @@ from duban_shared.app import ConsumerSpec, ServiceContext, ServiceSpec, build_ap
 from duban_shared.events.catalogue import DIRECTORY_TOPIC, PLAN_TOPIC, TASK_TOPIC
 from report_svc.base import TABLES
 from report_svc.config import ReportSettings
+from report_svc.gauges import task_gauges
 from report_svc.plans import handlers as plan_handlers
 from report_svc.reports.router import router as reports_router
 from report_svc.tasks import handlers as task_handlers
@@ -74,5 +75,6 @@ def create_app(settings: ReportSettings | None = None) -> FastAPI:
     )
     app = build_app(spec, settings)
     ctx: ServiceContext = app.state.ctx
+    ctx.metrics.business.register(task_gauges)
     ctx.extras["task_gauge"] = Gauge(f"{ctx.metrics.prefix}_read_model_tasks", "Tasks in the report read model", registry=ctx.metrics.registry)
     return app

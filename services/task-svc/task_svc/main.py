@@ -20,6 +20,7 @@ from task_svc.config import TaskSettings
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.gauges import tracking_breakdowns
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -60,7 +61,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         service_dir=SERVICE_DIR,
         tables=TABLES,
         routers=[auth_router, auth_internal, directory_router, tasks_router],
-        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
+        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [tracking_breakdowns(task_handlers.router)])],
         on_startup=[_startup],
         body_limits={"/api/directory/import": 6 * 1024 * 1024},
     )

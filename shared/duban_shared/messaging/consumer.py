@@ -20,12 +20,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from duban_shared.db import Database
-from duban_shared.events import DLQ_TOPIC, Envelope, lookup, utcnow
+from duban_shared.events import Envelope, lookup, utcnow
 from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.handlers import EventHandler
 from duban_shared.messaging.outbox import Outbox
 from duban_shared.messaging.signing import EventVerifier
+from duban_shared.messaging.dlq import publish_dead_letter
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 from duban_shared.uow import UnitOfWork
@@ -271,6 +272,7 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 attempt += 1
+                self.metrics.events_handler_errors.labels(rec.topic, env.type).inc()
                 if attempt <= self.retries:
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
                     continue
@@ -319,26 +321,15 @@ class EventConsumer:
             return False
 
     async def dead_letter(self, rec: ConsumerRecord, reason: str, detail: str, event_type: str) -> Outcome:
-        """Send the original bytes to the dead-letter topic with why, retrying until the broker takes it."""
+        """Send the original bytes to the dead-letter topic with why (bounded retries, see dlq.py)."""
         headers = [
             ("dlq_reason", reason.encode()),
             ("dlq_detail", detail.encode("utf-8", "replace")[:1000]),
             ("dlq_consumer", self.name.encode()),
             ("dlq_source", f"{rec.topic}/{rec.partition}/{rec.offset}".encode()),
         ]
-        delay = 0.5
-        while True:
-            try:
-                producer = await self.bus.require()
-                await producer.send_and_wait(self.bus.topic(DLQ_TOPIC), value=rec.value or b"", key=rec.key, headers=headers)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("dead-letter publish failed: %s", exc)
-                await self.bus.reset()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        # Bounded: raises DeadLetterUnavailable after a few tries; the batch is then re-read, never skipped.
+        await publish_dead_letter(self.bus, value=rec.value or b"", key=rec.key, headers=headers)
         self.metrics.events_failed.labels(rec.topic, event_type, reason).inc()
         log.error("dead-lettered %s from %s: %s %s", event_type, rec.topic, reason, detail)
         return Outcome("dead_lettered", reason)

@@ -9,14 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from duban_shared.events import Envelope, IntegrationEvent, utcnow
 from duban_shared.logging import causation_id, correlation_id
+from duban_shared.messaging.failed import DEFAULT_MAX_EVENT_BYTES, EventTooLarge
 from duban_shared.messaging.tables import MessagingTables
 
 
 class Outbox:
     """Adds events to a service's outbox table inside the caller's transaction."""
 
-    def __init__(self, tables: MessagingTables, *, source: str, topic_prefix: str) -> None:
+    def __init__(self, tables: MessagingTables, *, source: str, topic_prefix: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self.tables = tables
+        self.max_bytes = max_bytes
         self.source = source
         self.topic_prefix = topic_prefix
         self._wake: list[object] = []
@@ -34,8 +36,12 @@ class Outbox:
         )
 
     async def add(self, session: AsyncSession | AsyncConnection, event: IntegrationEvent) -> Envelope:
-        """Stage an event; it is published only if the caller's transaction commits."""
+        """Stage an event; it is published only if the caller's transaction commits. Raises EventTooLarge (422)."""
         env = self.envelope(event)
+        body = env.model_dump_json()
+        size = len(body.encode("utf-8"))
+        if size > self.max_bytes:
+            raise EventTooLarge(env.type, size, self.max_bytes)
         await session.execute(
             sa.insert(self.tables.outbox).values(
                 event_id=env.id,
@@ -43,7 +49,7 @@ class Outbox:
                 key=env.key,
                 type=env.type,
                 version=env.version,
-                envelope=env.model_dump_json(),
+                envelope=body,
                 occurred_at=env.occurred_at,
             )
         )
@@ -51,7 +57,8 @@ class Outbox:
 
     async def backlog(self, conn: AsyncConnection) -> int:
         """How many rows wait to be published."""
-        q = sa.select(sa.func.count()).select_from(self.tables.outbox).where(self.tables.outbox.c.published_at.is_(None))
+        t = self.tables.outbox
+        q = sa.select(sa.func.count()).select_from(t).where(t.c.published_at.is_(None), t.c.failed_at.is_(None))
         return int((await conn.execute(q)).scalar_one())
 
     async def mark_for_replay(self, conn: AsyncConnection, since: datetime, event_type: str | None = None) -> int:

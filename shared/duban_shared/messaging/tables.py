@@ -34,6 +34,8 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text, nullable=True),
+        # Set when publishing failed with an error retrying cannot fix; the relay skips such rows.
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Index("ix_outbox_unpublished", "published_at", "seq"),
         sa.Index("ix_outbox_occurred_at", "occurred_at"),
     )
@@ -44,6 +46,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("event_id", sa.String(36), primary_key=True),
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Index("ix_inbox_processed_at", "processed_at"),
     )
     state = sa.Table(
         "messaging_state",

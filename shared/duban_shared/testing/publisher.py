@@ -28,7 +28,8 @@ class Publisher:
         # With keys_dir it signs as `name` (tests stand in for the owning service with that service's key).
         signer = signer_for(keys_dir, name, prefix, create=True) if keys_dir is not None else None
         self.relay = OutboxRelay(db=self.db, bus=self.bus, tables=self.tables, metrics=ServiceMetrics(name), interval=0.05,
-                                 epoch_check=0.3, signer=signer)
+                                 epoch_check=0.3, signer=signer,
+                                 confirm_interval=0.5)
         self.task: asyncio.Task[None] | None = None
 
     async def publish(self, events: list[IntegrationEvent], batch: int = 100) -> list[str]:
