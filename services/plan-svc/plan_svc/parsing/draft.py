@@ -14,6 +14,7 @@ from plan_svc.parsing.keytasks import parse_key_tasks
 from plan_svc.parsing.markers import SENTENCE_END
 from plan_svc.parsing.normalize import CJK_CHAR, normalize_text
 from plan_svc.parsing.notes import collect_warnings
+from plan_svc.parsing.reflow import drop_page_marks, split_run_on
 from plan_svc.parsing.residue import strip_residue
 from plan_svc.parsing.structure import RawItem, RawSection, build_sections
 from plan_svc.parsing.targets import suggest_targets
@@ -119,8 +120,9 @@ def build_draft(text: str) -> dict[str, Any]:
         raise PlanParseError("empty_file", "文件没有文字内容")
     if not CJK_CHAR.search(text):
         raise PlanParseError("no_plan_structure", "文件中没有中文内容，看不出是一份工作计划")
-    lines, residue = strip_residue(lines)
+    lines, residue = strip_residue(split_run_on(lines))
     lay = split_document(lines)
+    lay.body, page_marks = drop_page_marks(lay.body)
     year = _year(lay)
     raw_sections, left_out = build_sections(lay.body) if lay.body else ([], [])
     sections = [_section(s, year) for s in raw_sections[:MAX_SECTIONS]]

@@ -49,6 +49,7 @@ class RawSection:
     orphans: int = 0
     part: str | None = None
     is_part: bool = False
+    run_on: bool = False
 
 
 def _accept(m: Marker, last: dict[str, int]) -> bool:
@@ -59,7 +60,9 @@ def _accept(m: Marker, last: dict[str, int]) -> bool:
     return m.value == 1 or prev < m.value <= prev + _MAX_JUMP
 
 
-def _section_title(rest: str) -> tuple[str, list[str]]:
+def _section_title(rest: str, run_on: str | None = None) -> tuple[str, list[str]]:
+    if run_on:
+        return run_on, [rest[len(run_on):].lstrip("：")]
     stop = min((rest.find(ch) for ch in SENTENCE_END if ch in rest), default=-1)
     if 0 < stop < len(rest) - 1:
         return rest[:stop], [rest[stop + 1:]]
@@ -69,7 +72,7 @@ def _section_title(rest: str) -> tuple[str, list[str]]:
 def collect(lines: list[str]) -> list[RawSection]:
     """Sections with their raw entries, in document order."""
     sections: list[RawSection] = []
-    last = {"part": 0, "section": 0, "group": 0, "item": 0, "sub": 0}
+    last = {"part": 0, "section": 0, "group": 0, "item": 0, "sub": 0, "circle": 0}
     # 第一部分 over 一、 headings is a level above the sections; alone, it is the section level.
     marks = [classify(x) for x in lines if x != LOST]
     parts_above = any(m is not None and m.kind == "section" for m in marks) and any(m is not None and m.kind == "part" for m in marks)
@@ -90,12 +93,12 @@ def collect(lines: list[str]) -> list[RawSection]:
         if m is not None and _accept(m, last):
             last[m.kind] = m.value
             if m.kind == "part":
-                title, extra = _section_title(m.rest)
+                title, extra = _section_title(m.rest, m.title)
                 part, last["section"] = title or f"第{m.label}部分", 0
                 sections.append(RawSection(m.label, None, part, intro=extra, is_part=True))
             elif m.kind == "section":
-                title, extra = _section_title(m.rest)
-                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part))
+                title, extra = _section_title(m.rest, m.title)
+                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part, run_on=bool(m.title)))
             else:
                 current().entries.append(Entry(m.kind, m))
             continue
@@ -110,12 +113,14 @@ def collect(lines: list[str]) -> list[RawSection]:
 
 
 def _heading_like(e: Entry) -> bool:
-    rest = e.marker.rest if e.marker else ""
+    rest = (e.marker.rest if e.marker else "").rstrip("。")
     return not e.lines and len(rest) <= 40 and not any(ch in rest for ch in SENTENCE_END)
 
 
 def _as_line(m: Marker) -> str:
     """A numbered line that turned out to be body text, written back as printed."""
+    if m.kind == "circle":
+        return m.label + m.rest
     return f"（{m.label}）{m.rest}" if m.kind in ("group", "sub") else f"{m.label}.{m.rest}"
 
 
@@ -125,7 +130,9 @@ def resolve(sec: RawSection) -> None:
     numbered = [e for e in sec.entries if e.kind == "item"]
     group_mode = bool(groups and numbered and sum(_heading_like(g) for g in groups) * 2 >= len(groups))
     subs = any(e.kind == "sub" for e in sec.entries)
-    item_kind = "item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs else "item"
+    circles = any(e.kind == "circle" for e in sec.entries)
+    item_kind = ("item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs
+                 else "circle" if circles else "item")
     group_title: str | None = None
     for e in sec.entries:
         if e.kind == "lost":
