@@ -25,6 +25,7 @@ class Units:
     supporting: list[str] = field(default_factory=list)
     leaders: list[str] = field(default_factory=list)
     found: bool = False
+    own_line: bool = False
 
 
 def is_unit_line(line: str) -> bool:
@@ -115,6 +116,7 @@ def extract_units(text: str) -> tuple[str, Units]:
     for line in text.split("\n"):
         if is_unit_line(line) and not line.lstrip().startswith(("（", "【", "[")):
             _parse_clause(line, units)  # responsibility on a line of its own, after the item's paragraphs
+            units.own_line = True
         else:
             kept.append(line)
     text = "\n".join(kept)
