@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from plan_svc.parsing.markers import TERMINAL
-from plan_svc.parsing.units import is_unit_line
+from plan_svc.parsing.units import break_after_clauses, is_unit_line
 
-_SENTENCE = re.compile(r"[^。！？]*[。！？][”’」』）]*|[^。！？]+$")
+_SENTENCE = re.compile(r"[^。！？\n]*[。！？][”’」』）]*\n?|[^。！？\n]+\n?")
 _CONNECTIVE = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十][，、]|同时|此外|其中|并且|另外|因此|为此|从而|以及|但是|但|而且|总之|特别是|尤其是|首先|其次|最后|此外|进而|由此|对此|比如|例如|如)")
 MAX_HEADLINE = 24
 MIN_BODY = 10
@@ -40,7 +40,7 @@ def is_headline(sentence: str) -> bool:
 def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """(intro text, [(headline, body)]) for the text of one section; no items when the shape does not fit."""
     # A responsibility line of its own closes the item above it, even without a full stop.
-    text = join_lines([x + "。" if is_unit_line(x) and x[-1] not in TERMINAL else x for x in lines])
+    text = break_after_clauses(join_lines([x + "。" if is_unit_line(x) and x[-1] not in TERMINAL else x for x in lines]))
     sentences = [(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     intro: list[str] = []
     items: list[list[str]] = []

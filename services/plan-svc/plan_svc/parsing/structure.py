@@ -112,9 +112,16 @@ def collect(lines: list[str]) -> list[RawSection]:
     return sections
 
 
-def _heading_like(e: Entry) -> bool:
+def _heading_like(e: Entry, nxt: Entry | None = None) -> bool:
+    """A short heading line; a lead-in paragraph under it is allowed when numbered items follow."""
     rest = (e.marker.rest if e.marker else "").rstrip("。")
-    return not e.lines and len(rest) <= 40 and not any(ch in rest for ch in SENTENCE_END)
+    lead_in = nxt is not None and nxt.kind == "item" and len(e.lines) <= 3
+    return (not e.lines or lead_in) and len(rest) <= 40 and not any(ch in rest for ch in SENTENCE_END)
+
+
+def _headings(entries: list[Entry]) -> int:
+    """How many group entries are headings over numbered items."""
+    return sum(_heading_like(e, entries[k + 1] if k + 1 < len(entries) else None) for k, e in enumerate(entries) if e.kind == "group")
 
 
 def _as_line(m: Marker) -> str:
@@ -128,7 +135,7 @@ def resolve(sec: RawSection) -> None:
     """Decide which numbered level holds the items of one section and build them."""
     groups = [e for e in sec.entries if e.kind == "group"]
     numbered = [e for e in sec.entries if e.kind == "item"]
-    group_mode = bool(groups and numbered and sum(_heading_like(g) for g in groups) * 2 >= len(groups))
+    group_mode = bool(groups and numbered and _headings(sec.entries) * 2 >= len(groups))
     subs = any(e.kind == "sub" for e in sec.entries)
     circles = any(e.kind == "circle" for e in sec.entries)
     item_kind = ("item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs
@@ -177,7 +184,7 @@ def build_sections(lines: list[str]) -> tuple[list[RawSection], list[RawSection]
 def _promote_groups(sec: RawSection) -> list[RawSection] | None:
     """Without 一、 headings, （一） headings over 1. items act as the sections."""
     groups = [e for e in sec.entries if e.kind == "group"]
-    if not groups or not any(e.kind == "item" for e in sec.entries) or sum(_heading_like(g) for g in groups) * 2 < len(groups):
+    if not groups or not any(e.kind == "item" for e in sec.entries) or _headings(sec.entries) * 2 < len(groups):
         return None
     out: list[RawSection] = []
     lead = RawSection("", None, IMPLICIT_TITLE, intro=list(sec.intro))

@@ -33,6 +33,22 @@ def is_unit_line(line: str) -> bool:
     return bool(_LINE.match(line))
 
 
+def break_after_clauses(text: str) -> str:
+    """Text with a line break after every bracketed responsibility clause that runs into the next sentence."""
+    out: list[str] = []
+    pos = 0
+    for m in _OPEN.finditer(text):
+        if m.start() < pos:
+            continue
+        end = _close(text, m.start()) + 1
+        out.append(text[pos:end])
+        if end < len(text) and text[end] not in "。；！？\n":
+            out.append("\n")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _close(text: str, i: int) -> int:
     """Index of the bracket closing the one at i (nested brackets allowed), or len(text)."""
     depth = 0
