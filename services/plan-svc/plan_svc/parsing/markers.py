@@ -15,7 +15,7 @@ _ITEM = re.compile(r"^(\d{1,3})\s*[.、](?!\d)\s*(.*)$")
 _SUB = re.compile(r"^（(\d{1,2})）[、.]?\s*(.*)$")
 _CIRCLE = re.compile(r"^([①-⑳])\s*(.*)$")
 # A heading run into its text (一、总体思路坚持以…): the heading ends at one of the words headings end with.
-_RUNON = re.compile(r"^(.{2,14}?(?:思路|要求|目标|任务|原则|措施|保障|举措|重点|方向|安排|机制|体系|环境|队伍|工作|建设|发展|改革|质量|治理|水平|能力|服务|管理|领导|党建))"
+_RUNON = re.compile(r"^([^，。；：、]{2,14}?(?:思想|思路|要求|目标|任务|原则|措施|保障|举措|重点|方向|安排|机制|体系|环境|队伍|工作|建设|发展|改革|质量|治理|水平|能力|服务|管理|领导|党建))"
                     r"(?![，。；：、）”的和与及等])")
 SENTENCE_END = "。！？"
 TERMINAL = "。！？；：…”）"
@@ -65,11 +65,16 @@ def classify(line: str) -> Marker | None:
         m = pattern.match(line)
         if m:
             value = cn_to_int(m.group(1))
-            if value and (_fits_heading(m.group(2)) or kind == "part" and not m.group(2)):
-                return Marker(kind, m.group(1), value, m.group(2))
-            title = run_on_title(m.group(2)) if value else None
-            if title:
-                return Marker(kind, m.group(1), value, m.group(2), title)
+            rest = m.group(2)
+            # 二、主要目标到2024年底，… is short enough for a heading but is a heading run into its text
+            head = run_on_title(rest)
+            clause = bool(re.match(r"^[^。！？]{25,}", rest)) and "，" in rest
+            # …or a heading run into its first numbered item (二、重点工作1.加强…)
+            embedded = bool(head) and classify(rest[len(head or ""):]) is not None
+            if value and (_fits_heading(rest) and not (head and (clause or embedded)) or kind == "part" and not rest):
+                return Marker(kind, m.group(1), value, rest)
+            if value and head:
+                return Marker(kind, m.group(1), value, rest, head)
             return None
     m = _GROUP.match(line)
     if m:

@@ -11,7 +11,7 @@ _CN = "一二三四五六七八九十"
 # Chinese-numbered headings start a new line wherever they stand; Arabic numbers only after a sentence ends,
 # because web pages drop stray "2、" page markers into the middle of sentences.
 _BREAK_CN = re.compile(rf"(?<=.)(?=第[{_CN}]{{1,3}}(?:部分|章)|(?<![{_CN}第])[{_CN}]{{1,3}}、(?![{_CN}\d])|（[{_CN}]{{1,3}}）)")
-_BREAK_NUM = re.compile(r"(?<=[。；！？])(?=\d{1,2}[.、](?!\d)|（\d{1,2}）|[①-⑳])")
+_BREAK_NUM = re.compile(r"(?<=[。；！？）])(?=\d{1,2}[.、](?!\d)|（\d{1,2}）|[①-⑳])")
 _LEAD_TITLE = re.compile(rf"^((?!关于印发)[^。，；！？：]{{2,40}}?{PLAN_KINDS})(?=[^。，；！？：（]{{2}})")
 _LONE_NUMBER = re.compile(r"^(?:\d{1,3}[、.]?|[-—]\s*\d{1,3}\s*[-—])$")
 _PAGE_MARK = re.compile(r"^\d{1,3}[、.](?!\d)")

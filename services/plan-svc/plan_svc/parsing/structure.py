@@ -83,7 +83,9 @@ def collect(lines: list[str]) -> list[RawSection]:
             sections.append(RawSection("", None, IMPLICIT_TITLE))
         return sections[-1]
 
-    for line in lines:
+    queue = list(reversed(lines))
+    while queue:
+        line = queue.pop()
         if line == LOST:
             current().entries.append(Entry("lost"))
             continue
@@ -98,6 +100,8 @@ def collect(lines: list[str]) -> list[RawSection]:
                 sections.append(RawSection(m.label, None, part, intro=extra, is_part=True))
             elif m.kind == "section":
                 title, extra = _section_title(m.rest, m.title)
+                if extra and extra[0] and classify(extra[0]) is not None:
+                    queue.append(extra.pop())  # 二、重点工作1.加强…: the heading ran into its first item
                 sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part, run_on=bool(m.title)))
             else:
                 current().entries.append(Entry(m.kind, m))
