@@ -23,17 +23,33 @@ _COLUMNS = {
 }
 _LABELS = sorted(((lab, col) for col, labs in _COLUMNS.items() for lab in labs), key=lambda p: -len(p[0]))
 _ROW_NO = re.compile(r"^(\d{1,3})[.、]?$")
-_UNIT_END = re.compile(r"(?:处|室|科|局|委|办|馆|站|所|院|中心|会|部|组|队|校|团|专班|党委|党组织|单位)$")
+_UNIT_END = re.compile(r"(?:处|室|科|股|局|委|办|馆|站|所|院|中心|会|部|部门|组|队|校|学校|中小学|幼儿园|团|专班|党委|党组织|单位)$")
 _NAME = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[*X×]{1,4}|.{0,4}(?:局长|书记|主任|巡视员|调研员|组长))(?:、(?:[\u4e00-\u9fff·]{2,4}|[*X×]{1,4}))*$")
 _MAX_ROW_JUMP = 20
+_ORG_ONLY = re.compile(r"^[^\d（(]+$")
 _CN_ROW = re.compile(r"^[一二三四五六七八九十]{1,3}$")
 _DATE_CELL = re.compile(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月|年底|年内|年中|年末|季度|全年|长期|持续|上半年|下半年|学期|开学|春季|秋季|暑假|国庆|\d{4}年")
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    """Table lines without a closing signature; a unit name alone (电教中心) is a cell, not a signature."""
+    end = len(lines)
+    while end and is_signature(lines[end - 1]) and not _ORG_ONLY.match(lines[end - 1]):
+        end -= 1
+    if end < len(lines) and end and is_signature(lines[end - 1]):
+        end -= 1  # the issuer above the date
+    return lines[:end]
+
+
+def _section_row(line: str) -> bool:
+    mk = classify(line)
+    return mk is not None and mk.kind == "section" and len(line) <= 30 or bool(_CN_ROW.match(line))
 
 
 def _header(lines: list[str], start: int) -> tuple[list[str], int] | None:
     """Column kinds of the header that starts at lines[start] ('序号'), and the index after it."""
     end = start
-    while end < len(lines) and end - start < 12 and not _ROW_NO.match(lines[end]):
+    while end < len(lines) and end - start < 12 and not _ROW_NO.match(lines[end]) and not _section_row(lines[end]):
         end += 1
     text = "".join(lines[start:end])
     cols: list[str] = []
@@ -53,13 +69,22 @@ def _header(lines: list[str], start: int) -> tuple[list[str], int] | None:
 
 
 def _is_unit_line(s: str) -> bool:
-    return len(s) <= 40 and not re.search(r"[。，；：]", s) and bool(_UNIT_END.search(s) or s.endswith("、") or s.startswith("、"))
+    return len(s) <= 40 and not re.search(r"[。，；：%\d]", s) and bool(_UNIT_END.search(s) or s.endswith("、") or s.startswith(("、", "各")))
+
+
+def _fits(col: str, cell: str) -> bool:
+    """Whether a cell can belong to a column whose content has a recognisable kind."""
+    if col == "deadline":
+        return bool(_DATE_CELL.search(cell))
+    if col.endswith("units"):
+        return _is_unit_line(cell)
+    return True
 
 
 def _assign(cells: list[str], cols: list[str]) -> dict[str, str]:
     """Map a row's lines onto its columns: single-line columns from both ends, the long text column takes the rest."""
     cols = [c for c in cols if c != "number"]
-    if len(cells) == len(cols):
+    if len(cells) == len(cols) and all(_fits(c, x) for c, x in zip(cols, cells)):
         return dict(zip(cols, cells))
     long_col = "body" if "body" in cols else "title"
     k = cols.index(long_col)
@@ -77,7 +102,7 @@ def _assign(cells: list[str], cols: list[str]) -> dict[str, str]:
         if j <= i:
             break
         # A flattened table drops empty cells: a column whose cell does not look like its kind was empty.
-        if c == "deadline" and not _DATE_CELL.search(cells[j - 1]) or c == "supporting_units" and not _is_unit_line(cells[j - 1]):
+        if not _fits(c, cells[j - 1]):
             out[c] = ""
             continue
         take = 1
@@ -105,7 +130,7 @@ def parse_key_tasks(lines: list[str], year: int | None) -> tuple[list[dict[str, 
     cols, i = head
     rows: list[tuple[int, str | None, list[str]]] = []
     group: str | None = None
-    body = lines[i:]
+    body = _without_signature(lines[i:])
     for k, line in enumerate(body):
         m = _ROW_NO.match(line)
         last = rows[-1][0] if rows else 0
@@ -122,7 +147,7 @@ def parse_key_tasks(lines: list[str], year: int | None) -> tuple[list[dict[str, 
         if group is None and k > 0 and _CN_ROW.match(body[k - 1]):
             group = line
             continue
-        if rows and not is_signature(line):
+        if rows:
             rows[-1][2].append(line)
     out: list[dict[str, Any]] = []
     warnings: list[str] = []
