@@ -188,7 +188,7 @@ def plan_parse(
         sys.stdout.write(json.dumps(draft, ensure_ascii=False, indent=2) + "\n")
 
 
-from duban.plan_score import register as _register_score  # noqa: E402
+from duban.plan_score import register as _register_score
 
 _register_score(plan_app)
 

@@ -129,11 +129,27 @@ def _section(sec: RawSection, year: int | None) -> dict[str, Any]:
     return out
 
 
+def _meta_issuer(meta: dict[str, str]) -> str | None:
+    """The page's 发布机构 when the plan names no issuer."""
+    value = meta.get("发布机构") or meta.get("发文机关")
+    return value[:200] if value and _ISSUER.match(value) else None
+
+
+def _meta_year(meta: dict[str, str]) -> int | None:
+    """The year of the page's 成文日期 / 发布日期 when the plan itself names none."""
+    for key in ("成文日期", "发布日期", "生成日期", "发布时间", "日期"):
+        m = re.match(r"(20\d{2})", meta.get(key, ""))
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def _cut_off(body: list[str], sections: list[dict[str, Any]]) -> str | None:
     """The number of the last item when the document stops mid-sentence (text cut off at the end), else None."""
     items = [it for s in sections for it in s["items"]]
     last = next((x for x in reversed(body) if x != LOST), "")
-    if not items or len(last) < 10 or last[-1] in TERMINAL or classify(last) is not None:
+    heading = classify(last) is not None and len(last) <= 40 and not any(ch in last for ch in SENTENCE_END)
+    if not items or len(last) < 10 or last[-1] in TERMINAL or heading:
         return None
     review.add(items[-1], "cut_off", "原文在这一条的句子中间结束，内容可能不完整")
     return items[-1]["number"]
@@ -151,7 +167,7 @@ def build_draft(text: str) -> dict[str, Any]:
     lines, residue = strip_residue(split_run_on(lines))
     lay = split_document(lines)
     lay.body, page_marks = drop_page_marks(lay.body)
-    year = _year(lay)
+    year = _year(lay) or _meta_year(residue.meta)
     raw_sections, left_out = build_sections(lay.body) if lay.body else ([], [])
     sections = [_section(s, year) for s in raw_sections[:MAX_SECTIONS]]
     key_tasks: list[dict[str, Any]] = []
@@ -176,7 +192,7 @@ def build_draft(text: str) -> dict[str, Any]:
         if sec.intro:
             warnings.append(f"{what}只有说明文字、没有工作条目，未作为部分导入。")
     draft: dict[str, Any] = {
-        "title": (lay.title or "未命名计划")[:300], "issuer": _issuer(lay), "year": year,
+        "title": (lay.title or "未命名计划")[:300], "issuer": _issuer(lay) or _meta_issuer(residue.meta), "year": year,
         "sections": sections, "key_tasks": key_tasks, "warnings": warnings, "check_first": review.check_first(sections),
     }
     if key_seg == len(lay.trailing):  # the table stood before any heading: it is not part of the lead-in

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Stands in the line list where a login wall hid text, so the structure knows where text was lost.
 LOST = "\x00LOST"
@@ -37,6 +37,13 @@ class Residue:
     dropped: int = 0
     walls: int = 0
     wall_lines: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def note(self, label: str, value: str) -> None:
+        """Keep a metadata value (成文日期, 发布机构) that can stand in for a missing year or issuer."""
+        key = label.strip("【】：: ")
+        if value.strip() and key not in self.meta:
+            self.meta[key] = value.strip()
 
 
 def is_furniture(line: str) -> bool:
@@ -64,10 +71,14 @@ def strip_residue(lines: list[str]) -> tuple[list[str], Residue]:
             i = j
             continue
         if _META_LABEL.match(line) and i + 1 < len(lines) and len(lines[i + 1]) <= 40 and not _META_LABEL.match(lines[i + 1]):
+            rep.note(line, lines[i + 1])
             rep.dropped += 2
             i += 2
             continue
         if is_furniture(line):
+            m = _META.match(line)
+            if m:
+                rep.note(line[:m.end()], line[m.end():])
             rep.dropped += 1
         else:
             out.append(line)
