@@ -18,7 +18,7 @@ from duban import opscli as _ops
 app = typer.Typer(help="督办 duban：教育局年度工作要点督办系统的命令行工具。", no_args_is_help=True, add_completion=False)
 directory_app = typer.Typer(help="单位名录：导入、生成演示数据。", no_args_is_help=True)
 events_app = typer.Typer(help="事件：重放 outbox 中的事件，查看/重排被搁置的事件。", no_args_is_help=True)
-plan_app = typer.Typer(help="计划文档：解析。", no_args_is_help=True)
+plan_app = typer.Typer(help="计划文档：解析、评估解析质量。", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥：JWT 与事件签名密钥。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(directory_app, name="directory")
@@ -231,6 +231,11 @@ def plan_parse(
         print_outline(draft, console)
     else:
         sys.stdout.write(json.dumps(draft, ensure_ascii=False, indent=2) + "\n")
+
+
+from duban.plan_score import register as _register_score
+
+_register_score(plan_app)
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ from duban_shared.messaging import EventConsumer, KafkaBus, MessagingTables, Out
 from duban_shared.messaging.handlers import EventRouter, merge_routers
 from duban_shared.messaging.signing import EventVerifier
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
-from duban_shared.security import HttpTokenGuard, event_signer
 from duban_shared.ops_tasks import start_ops_tasks
+from duban_shared.security import HttpTokenGuard, event_signer
 from duban_shared.settings import ServiceSettings
 from duban_shared.uow import UnitOfWork
 

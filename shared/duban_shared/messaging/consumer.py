@@ -23,10 +23,10 @@ from duban_shared.db import Database
 from duban_shared.events import Envelope, lookup, utcnow
 from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
+from duban_shared.messaging.dlq import publish_dead_letter
 from duban_shared.messaging.handlers import EventHandler
 from duban_shared.messaging.outbox import Outbox
 from duban_shared.messaging.signing import EventVerifier
-from duban_shared.messaging.dlq import publish_dead_letter
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 from duban_shared.uow import UnitOfWork

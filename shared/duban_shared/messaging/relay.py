@@ -14,8 +14,8 @@ from duban_shared.events import utcnow
 from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.failed import is_permanent, mark_failed, measure_outbox, send_rows
 from duban_shared.messaging.outbox import read_state, reset_published_since, write_state
-from duban_shared.messaging.signing import EventSigner
 from duban_shared.messaging.republish import CONFIRMED_KEY, Confirmer, parse_time
+from duban_shared.messaging.signing import EventSigner
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 

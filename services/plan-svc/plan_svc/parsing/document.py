@@ -85,6 +85,9 @@ def split_document(lines: list[str]) -> Layout:
     lay = Layout()
     t = _title_index(lines)
     start = _first_structure(lines, (t + 1) if t is not None else 0)
+    table = next((i for i in range((t + 1) if t is not None else 0, start) if _KEY_HEADER.match(lines[i]) and len(lines[i]) <= 40), None)
+    if table is not None:
+        start = len(lines)  # the document is a task table: its 一、 rows are table rows, not the plan's sections
     head_end = t if t is not None else start
     lay.head = [x for x in lines[:head_end] if x != LOST]
     lay.notice = any(_NOTICE.search(x) for x in lay.head)
@@ -99,6 +102,8 @@ def split_document(lines: list[str]) -> Layout:
             if m:
                 lay.title, lay.title_from_notice = m.group(1), True
                 break
+    if lay.title:
+        lay.head = [x for x in lay.head if x != lay.title]  # a web page prints the title two or three times
     if t is not None:
         # A PDF's running header repeats the title on every page; inside the body it is furniture, not a new document.
         lines = lines[:t + 1] + [x for x in lines[t + 1:] if x != lines[t]]

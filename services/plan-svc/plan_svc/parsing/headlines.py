@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from plan_svc.parsing.markers import TERMINAL
+from plan_svc.parsing.units import break_after_clauses, is_unit_line
 
-_SENTENCE = re.compile(r"[^。！？]*[。！？][”’」』）]*|[^。！？]+$")
-_CONNECTIVE = re.compile(r"^(?:同时|此外|其中|并且|另外|因此|为此|从而|以及|但是|但|而且|总之|特别是|尤其是|首先|其次|最后|此外|进而|由此|对此|比如|例如|如)")
+_SENTENCE = re.compile(r"[^。！？\n]*[。！？][”’」』）]*\n?|[^。！？\n]+\n?")
+_CONNECTIVE = re.compile(r"^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十][，、]|同时|此外|其中|并且|另外|因此|为此|从而|以及|但是|但|而且|总之|特别是|尤其是|首先|其次|最后|此外|进而|由此|对此|比如|例如|如)")
 MAX_HEADLINE = 24
 MIN_BODY = 10
 
@@ -38,15 +39,16 @@ def is_headline(sentence: str) -> bool:
 
 def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """(intro text, [(headline, body)]) for the text of one section; no items when the shape does not fit."""
-    text = join_lines(lines)
+    # A responsibility line of its own closes the item above it, even without a full stop.
+    text = break_after_clauses(join_lines([x + "。" if is_unit_line(x) and x[-1] not in TERMINAL else x for x in lines]))
     sentences = [(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     intro: list[str] = []
     items: list[list[str]] = []
-    body_len = 0
+    body_len = intro_len = 0
     for idx, (sent, pos) in enumerate(sentences):
         para_start = pos == 0 or text[pos - 1] == "\n" or sent.startswith("\n")
         has_body = idx + 1 < len(sentences)
-        if is_headline(sent) and has_body and (para_start or (items and body_len >= MIN_BODY) or (not items and not intro)):
+        if is_headline(sent) and has_body and (para_start or (items and body_len >= MIN_BODY) or (not items and (not intro or intro_len >= MIN_BODY))):
             items.append([sent])
             body_len = 0
         elif items:
@@ -54,6 +56,7 @@ def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
             body_len += len(sent)
         else:
             intro.append(sent)
+            intro_len += len(sent)
     if len(items) < 2 and (intro or not items):
         return join_text(intro + [s for it in items for s in it]), []
     return join_text(intro), [(it[0].strip().rstrip("。！？").strip(), join_text(it[1:])) for it in items]

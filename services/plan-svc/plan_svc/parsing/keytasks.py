@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from plan_svc.parsing.deadlines import find_deadline
+from plan_svc.parsing.deadlines import find_deadline_text
 from plan_svc.parsing.headlines import join_lines
 from plan_svc.parsing.indicators import find_indicators
 from plan_svc.parsing.markers import classify, is_signature
@@ -16,22 +16,40 @@ _COLUMNS = {
     "title": ("主要工作", "重点工作", "重点任务", "工作任务", "主要任务", "任务名称", "工作项目", "项目名称", "工作事项", "事项", "任务"),
     "body": ("工作内容", "任务内容", "具体内容", "主要内容", "工作措施", "具体措施", "主要措施", "目标任务", "工作目标", "具体任务", "内容"),
     "leader": ("分管局领导", "分管领导", "责任领导", "牵头领导", "联系领导", "局领导"),
-    "lead_units": ("牵头处室", "牵头单位", "牵头部门", "牵头科室", "主责处室", "责任处室", "责任单位", "责任部门", "责任科室"),
-    "supporting_units": ("配合处室", "配合单位", "配合部门", "协办处室", "协办单位", "参与单位"),
+    "lead_units": ("主要责任单位", "主要责任处室", "主责单位", "牵头处室", "牵头单位", "牵头部门", "牵头科室", "主责处室", "责任处室", "责任单位", "责任部门", "责任科室"),
+    "supporting_units": ("协同配合单位", "协同单位", "协作单位", "配合处室", "配合单位", "配合部门", "协办处室", "协办单位", "参与单位"),
     "deadline": ("完成时限", "完成时间", "时间节点", "时间安排", "进度安排", "时限"),
     "remark": ("备注",),
 }
 _LABELS = sorted(((lab, col) for col, labs in _COLUMNS.items() for lab in labs), key=lambda p: -len(p[0]))
 _ROW_NO = re.compile(r"^(\d{1,3})[.、]?$")
-_UNIT_END = re.compile(r"(?:处|室|科|局|委|办|馆|站|所|院|中心|会|部|组|队|校|团|专班|党委|党组织|单位)$")
+_UNIT_END = re.compile(r"(?:处|室|科|股|局|委|办|馆|站|所|院|中心|会|部|部门|组|队|校|学校|中小学|幼儿园|团|专班|党委|党组织|单位)$")
 _NAME = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[*X×]{1,4}|.{0,4}(?:局长|书记|主任|巡视员|调研员|组长))(?:、(?:[\u4e00-\u9fff·]{2,4}|[*X×]{1,4}))*$")
-_DATE_CELL = re.compile(r"\d{1,2}月|年底|年内|季度|全年|长期|持续|上半年|下半年")
+_MAX_ROW_JUMP = 20
+_ORG_ONLY = re.compile(r"^[^\d（(]+$")
+_CN_ROW = re.compile(r"^[一二三四五六七八九十]{1,3}$")
+_DATE_CELL = re.compile(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月|年底|年内|年中|年末|季度|全年|长期|持续|上半年|下半年|学期|开学|春季|秋季|暑假|国庆|\d{4}年")
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    """Table lines without a closing signature; a unit name alone (电教中心) is a cell, not a signature."""
+    end = len(lines)
+    while end and is_signature(lines[end - 1]) and not _ORG_ONLY.match(lines[end - 1]):
+        end -= 1
+    if end < len(lines) and end and is_signature(lines[end - 1]):
+        end -= 1  # the issuer above the date
+    return lines[:end]
+
+
+def _section_row(line: str) -> bool:
+    mk = classify(line)
+    return mk is not None and mk.kind == "section" and len(line) <= 30 or bool(_CN_ROW.match(line))
 
 
 def _header(lines: list[str], start: int) -> tuple[list[str], int] | None:
     """Column kinds of the header that starts at lines[start] ('序号'), and the index after it."""
     end = start
-    while end < len(lines) and end - start < 12 and not _ROW_NO.match(lines[end]):
+    while end < len(lines) and end - start < 12 and not _ROW_NO.match(lines[end]) and not _section_row(lines[end]):
         end += 1
     text = "".join(lines[start:end])
     cols: list[str] = []
@@ -51,13 +69,22 @@ def _header(lines: list[str], start: int) -> tuple[list[str], int] | None:
 
 
 def _is_unit_line(s: str) -> bool:
-    return len(s) <= 40 and not re.search(r"[。，；：]", s) and bool(_UNIT_END.search(s) or s.endswith("、") or s.startswith("、"))
+    return len(s) <= 40 and not re.search(r"[。，；：%\d]", s) and bool(_UNIT_END.search(s) or s.endswith("、") or s.startswith(("、", "各")))
+
+
+def _fits(col: str, cell: str) -> bool:
+    """Whether a cell can belong to a column whose content has a recognisable kind."""
+    if col == "deadline":
+        return bool(_DATE_CELL.search(cell))
+    if col.endswith("units"):
+        return _is_unit_line(cell)
+    return True
 
 
 def _assign(cells: list[str], cols: list[str]) -> dict[str, str]:
     """Map a row's lines onto its columns: single-line columns from both ends, the long text column takes the rest."""
     cols = [c for c in cols if c != "number"]
-    if len(cells) == len(cols):
+    if len(cells) == len(cols) and all(_fits(c, x) for c, x in zip(cols, cells)):
         return dict(zip(cols, cells))
     long_col = "body" if "body" in cols else "title"
     k = cols.index(long_col)
@@ -74,6 +101,10 @@ def _assign(cells: list[str], cols: list[str]) -> dict[str, str]:
     for n, c in enumerate(reversed(tail)):
         if j <= i:
             break
+        # A flattened table drops empty cells: a column whose cell does not look like its kind was empty.
+        if not _fits(c, cells[j - 1]):
+            out[c] = ""
+            continue
         take = 1
         before = tail[len(tail) - n - 2] if n + 1 < len(tail) else None
         if c in ("lead_units", "supporting_units"):
@@ -85,6 +116,8 @@ def _assign(cells: list[str], cols: list[str]) -> dict[str, str]:
         out[c] = ("、" if c.endswith("units") else "").join(cells[j - take:j])
         j -= take
     out[long_col] = join_lines(cells[i:j])
+    if not out.get("lead_units") and out.get("supporting_units"):
+        out["lead_units"], out["supporting_units"] = out["supporting_units"], ""
     return out
 
 
@@ -97,16 +130,24 @@ def parse_key_tasks(lines: list[str], year: int | None) -> tuple[list[dict[str, 
     cols, i = head
     rows: list[tuple[int, str | None, list[str]]] = []
     group: str | None = None
-    for line in lines[i:]:
+    body = _without_signature(lines[i:])
+    for k, line in enumerate(body):
         m = _ROW_NO.match(line)
-        if m and int(m.group(1)) == len(rows) + 1:
+        last = rows[-1][0] if rows else 0
+        if m and last < int(m.group(1)) <= last + _MAX_ROW_JUMP:  # row numbers may skip, never go back
             rows.append((int(m.group(1)), group, []))
             continue
         mk = classify(line)
         if mk is not None and mk.kind == "section" and len(line) <= 30:
             group = mk.rest
             continue
-        if rows and not is_signature(line):
+        if _CN_ROW.match(line) and k + 1 < len(body) and len(body[k + 1]) <= 30 and not _ROW_NO.match(body[k + 1]):
+            group = None  # a section row split over two cells (一 / 党的建设): the next line names it
+            continue
+        if group is None and k > 0 and _CN_ROW.match(body[k - 1]):
+            group = line
+            continue
+        if rows:
             rows[-1][2].append(line)
     out: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -122,7 +163,10 @@ def parse_key_tasks(lines: list[str], year: int | None) -> tuple[list[dict[str, 
         if "supporting_units" in v:
             task["supporting_units"] = split_units(v["supporting_units"])
         if "deadline" in cols:
-            task["deadline"] = find_deadline(v.get("deadline", ""), year) if _DATE_CELL.search(v.get("deadline", "")) else None
+            when = v.get("deadline", "")
+            task["deadline"], task["deadline_text"] = find_deadline_text(when, year) if _DATE_CELL.search(when) else (None, None)
+            if when and not task["deadline_text"]:
+                task["deadline_text"] = when
         if grp:
             task["group"] = grp
         out.append(task)

@@ -27,3 +27,27 @@ def int_to_cn(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else ("十" if tens == 1 else _NAMES[tens] + "十")
     return head + (_NAMES[ones] if ones else "")
+
+
+_SMALL = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_number(s: str) -> int | None:
+    """两 -> 2, 十五 -> 15, 三百 -> 300, 一千二百 -> 1200, 十万 -> 100000; None for anything else."""
+    if not s:
+        return None
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in _DIGITS:
+            if digit is not None:
+                return None  # 二三 is a list of numbers, not one number
+            digit = _DIGITS[ch]
+        elif ch in _SMALL:
+            section += (1 if digit is None else digit) * _SMALL[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0) or 1) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)

@@ -106,24 +106,68 @@ def docx_text(data: bytes) -> str:
     return text
 
 
-def _lines(doc: Any) -> list[str]:
-    """Paragraph lines and table cell lines in document order."""
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _box_lines(p_el: Any) -> list[str]:
+    """Text of the text boxes anchored in a paragraph (once: Word keeps a VML fallback copy of each box)."""
+    out: list[str] = []
+    for box in p_el.iter(f"{_W}txbxContent"):
+        if any(a.tag == _FALLBACK for a in box.iterancestors()):
+            continue
+        for par in box.iter(f"{_W}p"):
+            text = "".join(t.text or "" for t in par.iter(f"{_W}t"))
+            if text.strip():
+                out.append(text)
+    return out
+
+
+def _block_lines(parent: Any, container: Any, numbering: _Numbering) -> list[str]:
+    """Paragraphs, text boxes and (nested) tables of a body, cell, header or footer, in order."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    numbering = _Numbering(doc)
     lines: list[str] = []
-    for el in doc.element.body.iterchildren():
+    for el in container.iterchildren():
         tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
         if tag == "p":
-            p = Paragraph(el, doc)
+            p = Paragraph(el, parent)
             lines.append(numbering.label(p) + p.text)
+            lines.extend(_box_lines(el))
         elif tag == "tbl":
-            for row in Table(el, doc).rows:
+            for row in Table(el, parent).rows:
                 seen: set[int] = set()
                 for cell in row.cells:
                     if id(cell._tc) in seen:
                         continue
                     seen.add(id(cell._tc))
-                    lines.extend(par.text for par in cell.paragraphs if par.text.strip())
+                    lines.extend(x for x in _block_lines(cell, cell._tc, numbering) if x.strip())
+        elif tag == "sdt":
+            content = el.find(f"{_W}sdtContent")
+            if content is not None:
+                lines.extend(_block_lines(parent, content, numbering))
     return lines
+
+
+def _header_lines(doc: Any, numbering: _Numbering) -> list[str]:
+    """Distinct lines of the page headers (a plan title or issuer is sometimes only there)."""
+    out: list[str] = []
+    for section in doc.sections:
+        for header in (section.header, section.first_page_header):
+            try:
+                if header.is_linked_to_previous:
+                    continue
+                lines = _block_lines(header, header._element, numbering)
+            except (AttributeError, KeyError, ValueError):  # a header part that is missing or odd holds no plan text
+                continue
+            out.extend(x for x in lines if x.strip() and x not in out)
+    return out
+
+
+def _lines(doc: Any) -> list[str]:
+    """Header lines, then paragraph, text box and table cell lines in document order."""
+    numbering = _Numbering(doc)
+    body = _block_lines(doc, doc.element.body, numbering)
+    head = [x for x in _header_lines(doc, numbering) if x not in body]
+    return head + body

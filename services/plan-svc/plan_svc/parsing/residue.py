@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Stands in the line list where a login wall hid text, so the structure knows where text was lost.
 LOST = "\x00LOST"
@@ -25,6 +25,11 @@ _WALL_START = re.compile(r"隐藏内容|此处内容需要|内容需要权限|�
 _WALL_LINE = re.compile(r"特权|积分|会员|免费|登录|注册|VIP|权限|付费|购买|充值|开通|下载券|点击|查看|解锁|代理|用户|¥|￥|元/|隐藏")
 
 
+# Metadata printed as a two-line block on government sites: the label on one line, its value on the next.
+_META_LABEL = re.compile(r"^【?(?:索引号|发文字号|文号|发布机构|发文机关|成文日期|发布日期|生成日期|公开方式|公开范围|主题分类|体裁分类|有效性|"
+                         r"所属机构|主题词|关键词|信息来源|来源|浏览次数|发布时间|文件编号|效力状态|信息名称)\s*[：:】]?$")
+
+
 @dataclass
 class Residue:
     """What was dropped: page furniture lines, and how many login walls hid text."""
@@ -32,6 +37,13 @@ class Residue:
     dropped: int = 0
     walls: int = 0
     wall_lines: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def note(self, label: str, value: str) -> None:
+        """Keep a metadata value (成文日期, 发布机构) that can stand in for a missing year or issuer."""
+        key = label.strip("【】：: ")
+        if value.strip() and key not in self.meta:
+            self.meta[key] = value.strip()
 
 
 def is_furniture(line: str) -> bool:
@@ -58,7 +70,15 @@ def strip_residue(lines: list[str]) -> tuple[list[str], Residue]:
             rep.wall_lines += j - i
             i = j
             continue
+        if _META_LABEL.match(line) and i + 1 < len(lines) and len(lines[i + 1]) <= 40 and not _META_LABEL.match(lines[i + 1]):
+            rep.note(line, lines[i + 1])
+            rep.dropped += 2
+            i += 2
+            continue
         if is_furniture(line):
+            m = _META.match(line)
+            if m:
+                rep.note(line[:m.end()], line[m.end():])
             rep.dropped += 1
         else:
             out.append(line)

@@ -49,6 +49,7 @@ class RawSection:
     orphans: int = 0
     part: str | None = None
     is_part: bool = False
+    run_on: bool = False
 
 
 def _accept(m: Marker, last: dict[str, int]) -> bool:
@@ -59,7 +60,9 @@ def _accept(m: Marker, last: dict[str, int]) -> bool:
     return m.value == 1 or prev < m.value <= prev + _MAX_JUMP
 
 
-def _section_title(rest: str) -> tuple[str, list[str]]:
+def _section_title(rest: str, run_on: str | None = None) -> tuple[str, list[str]]:
+    if run_on:
+        return run_on, [rest[len(run_on):].lstrip("：")]
     stop = min((rest.find(ch) for ch in SENTENCE_END if ch in rest), default=-1)
     if 0 < stop < len(rest) - 1:
         return rest[:stop], [rest[stop + 1:]]
@@ -69,7 +72,7 @@ def _section_title(rest: str) -> tuple[str, list[str]]:
 def collect(lines: list[str]) -> list[RawSection]:
     """Sections with their raw entries, in document order."""
     sections: list[RawSection] = []
-    last = {"part": 0, "section": 0, "group": 0, "item": 0, "sub": 0}
+    last = {"part": 0, "section": 0, "group": 0, "item": 0, "sub": 0, "circle": 0}
     # 第一部分 over 一、 headings is a level above the sections; alone, it is the section level.
     marks = [classify(x) for x in lines if x != LOST]
     parts_above = any(m is not None and m.kind == "section" for m in marks) and any(m is not None and m.kind == "part" for m in marks)
@@ -80,7 +83,9 @@ def collect(lines: list[str]) -> list[RawSection]:
             sections.append(RawSection("", None, IMPLICIT_TITLE))
         return sections[-1]
 
-    for line in lines:
+    queue = list(reversed(lines))
+    while queue:
+        line = queue.pop()
         if line == LOST:
             current().entries.append(Entry("lost"))
             continue
@@ -90,12 +95,14 @@ def collect(lines: list[str]) -> list[RawSection]:
         if m is not None and _accept(m, last):
             last[m.kind] = m.value
             if m.kind == "part":
-                title, extra = _section_title(m.rest)
+                title, extra = _section_title(m.rest, m.title)
                 part, last["section"] = title or f"第{m.label}部分", 0
                 sections.append(RawSection(m.label, None, part, intro=extra, is_part=True))
             elif m.kind == "section":
-                title, extra = _section_title(m.rest)
-                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part))
+                title, extra = _section_title(m.rest, m.title)
+                if extra and extra[0] and classify(extra[0]) is not None:
+                    queue.append(extra.pop())  # 二、重点工作1.加强…: the heading ran into its first item
+                sections.append(RawSection(m.label, m.value, title or m.rest, intro=extra, part=part, run_on=bool(m.title)))
             else:
                 current().entries.append(Entry(m.kind, m))
             continue
@@ -109,13 +116,22 @@ def collect(lines: list[str]) -> list[RawSection]:
     return sections
 
 
-def _heading_like(e: Entry) -> bool:
-    rest = e.marker.rest if e.marker else ""
-    return not e.lines and len(rest) <= 40 and not any(ch in rest for ch in SENTENCE_END)
+def _heading_like(e: Entry, nxt: Entry | None = None) -> bool:
+    """A short heading line; a lead-in paragraph under it is allowed when numbered items follow."""
+    rest = (e.marker.rest if e.marker else "").rstrip("。")
+    lead_in = nxt is not None and nxt.kind == "item" and len(e.lines) <= 3
+    return (not e.lines or lead_in) and len(rest) <= 40 and not any(ch in rest for ch in SENTENCE_END)
+
+
+def _headings(entries: list[Entry]) -> int:
+    """How many group entries are headings over numbered items."""
+    return sum(_heading_like(e, entries[k + 1] if k + 1 < len(entries) else None) for k, e in enumerate(entries) if e.kind == "group")
 
 
 def _as_line(m: Marker) -> str:
     """A numbered line that turned out to be body text, written back as printed."""
+    if m.kind == "circle":
+        return m.label + m.rest
     return f"（{m.label}）{m.rest}" if m.kind in ("group", "sub") else f"{m.label}.{m.rest}"
 
 
@@ -123,9 +139,11 @@ def resolve(sec: RawSection) -> None:
     """Decide which numbered level holds the items of one section and build them."""
     groups = [e for e in sec.entries if e.kind == "group"]
     numbered = [e for e in sec.entries if e.kind == "item"]
-    group_mode = bool(groups and numbered and sum(_heading_like(g) for g in groups) * 2 >= len(groups))
+    group_mode = bool(groups and numbered and _headings(sec.entries) * 2 >= len(groups))
     subs = any(e.kind == "sub" for e in sec.entries)
-    item_kind = "item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs else "item"
+    circles = any(e.kind == "circle" for e in sec.entries)
+    item_kind = ("item" if group_mode or (numbered and not groups) else "group" if groups else "sub" if subs
+                 else "circle" if circles else "item")
     group_title: str | None = None
     for e in sec.entries:
         if e.kind == "lost":
@@ -170,7 +188,7 @@ def build_sections(lines: list[str]) -> tuple[list[RawSection], list[RawSection]
 def _promote_groups(sec: RawSection) -> list[RawSection] | None:
     """Without 一、 headings, （一） headings over 1. items act as the sections."""
     groups = [e for e in sec.entries if e.kind == "group"]
-    if not groups or not any(e.kind == "item" for e in sec.entries) or sum(_heading_like(g) for g in groups) * 2 < len(groups):
+    if not groups or not any(e.kind == "item" for e in sec.entries) or _headings(sec.entries) * 2 < len(groups):
         return None
     out: list[RawSection] = []
     lead = RawSection("", None, IMPLICIT_TITLE, intro=list(sec.intro))

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_ROLE = r"(?:牵头|主责|主办|承办|责任|配合|协办|参与|协同|协助|实施)"
+_ROLE = r"(?:牵头|主责|主办|承办|主要责任|责任|协同配合|配合|协办|参与|协同|协助|实施)"
 _KIND = r"(?:单位|处室|科室|部门|领导|处|科)"
-_LABEL = re.compile(rf"({_ROLE}{_KIND})\s*[：:]")
-_OPEN = re.compile(rf"[（【\[]\s*(?={_ROLE}{_KIND}\s*[：:])")
+# 责任处室、单位（按处室、单位顺序排列，下同）： is one label with a note.
+_LABEL_TEXT = rf"({_ROLE}{_KIND}(?:、{_KIND})?)(?:（[^（）]{{0,30}}）)?\s*[：:]"
+_LABEL = re.compile(_LABEL_TEXT)
+_OPEN = re.compile(rf"[（【\[]\s*(?={_LABEL_TEXT})")
+_LINE = re.compile(rf"^[（【\[]?\s*{_LABEL_TEXT}")
 _SPLIT = re.compile(r"[、，,；;/／]+")
 _PAIRS = {"（": "）", "【": "】", "[": "]"}
-_LEAD_ROLES = ("牵头", "主责", "主办", "承办")
+_LEAD_ROLES = ("牵头", "主责", "主办", "承办", "主要责任")
 
 
 @dataclass
@@ -22,6 +25,28 @@ class Units:
     supporting: list[str] = field(default_factory=list)
     leaders: list[str] = field(default_factory=list)
     found: bool = False
+    own_line: bool = False
+
+
+def is_unit_line(line: str) -> bool:
+    """A line that only states who is responsible (责任单位：… on its own line)."""
+    return bool(_LINE.match(line))
+
+
+def break_after_clauses(text: str) -> str:
+    """Text with a line break after every bracketed responsibility clause that runs into the next sentence."""
+    out: list[str] = []
+    pos = 0
+    for m in _OPEN.finditer(text):
+        if m.start() < pos:
+            continue
+        end = _close(text, m.start()) + 1
+        out.append(text[pos:end])
+        if end < len(text) and text[end] not in "。；！？\n":
+            out.append("\n")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _close(text: str, i: int) -> int:
@@ -103,6 +128,14 @@ def _tail_start(text: str) -> int | None:
 def extract_units(text: str) -> tuple[str, Units]:
     """The text without its responsibility clauses, and the units they named."""
     units = Units()
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if is_unit_line(line) and not line.lstrip().startswith(("（", "【", "[")):
+            _parse_clause(line, units)  # responsibility on a line of its own, after the item's paragraphs
+            units.own_line = True
+        else:
+            kept.append(line)
+    text = "\n".join(kept)
     pieces: list[str] = []
     pos = 0
     for m in _OPEN.finditer(text):
