@@ -17,9 +17,11 @@ app = typer.Typer(help="督办 duban：教育局年度工作要点督办系统�
 directory_app = typer.Typer(help="单位名录：导入、生成演示数据。", no_args_is_help=True)
 events_app = typer.Typer(help="事件：重放 outbox 中的事件。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文档：解析。", no_args_is_help=True)
+console_app = typer.Typer(help="网页控制台：构建。", no_args_is_help=True)
 app.add_typer(directory_app, name="directory")
 app.add_typer(events_app, name="events")
 app.add_typer(plan_app, name="plan")
+app.add_typer(console_app, name="console")
 console = Console()
 err = Console(stderr=True)
 
@@ -34,6 +36,19 @@ def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="不加载演示�
     from duban.supervisor import up as run_up
 
     run_up(demo=not no_demo)
+
+
+@console_app.command("build")
+def console_build(force: Annotated[bool, typer.Option("--force", help="源文件未变也重新构建")] = False) -> None:
+    """构建网页控制台（npm ci + vite build；源文件未变时跳过）。"""
+    from duban.console import ConsoleBuildError, build
+
+    try:
+        built = build(force=force)
+    except ConsoleBuildError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    console.print("✓ 控制台已构建" if built else "✓ 控制台已是最新，无需构建")
 
 
 @app.command()
