@@ -58,25 +58,36 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _index(dist: Path) -> Response:
+# The console's top-level routes (console/src/router.js). Other paths still get the app, which
+# shows its "页面不存在" page, but with a 404 status so links checkers and scripts see the truth.
+SPA_ROUTES = frozenset({"", "login", "plans", "dashboard", "tasks", "review", "notifications", "channels"})
+
+
+def _index(dist: Path, status: int = 200) -> Response:
     index = dist / "index.html"
     if not index.is_file():
         return HTMLResponse(NOT_BUILT.replace("{dir}", str(dist)), status_code=503, headers={"Cache-Control": "no-store"})
-    return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+    return FileResponse(index, status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 async def page(request: Request) -> Response:
     """A console file, or index.html for any route of the single-page app."""
     dist: Path = request.app.state.settings.console_dir.resolve()
     rel = request.path_params.get("path", "")
-    if rel.startswith(("api/", "assets/")) or "." in rel.rsplit("/", 1)[-1]:
+    if rel == "api" or rel.startswith("api/"):
+        raise AppError(404, "not_found", "请求的接口不存在")
+    if rel.startswith("assets/") or "." in rel.rsplit("/", 1)[-1]:
         target = (dist / rel).resolve()
         if target.is_relative_to(dist) and target.is_file():
             # Vite names assets by content hash, so they never change under the same name.
             cache = "public, max-age=31536000, immutable" if rel.startswith("assets/") else "no-cache"
             return FileResponse(target, headers={"Cache-Control": cache})
         raise AppError(404, "not_found", "请求的文件不存在")
-    return _index(dist)
+    if rel.split("/", 1)[0] in SPA_ROUTES:
+        return _index(dist)
+    if "text/html" in request.headers.get("accept", ""):
+        return _index(dist, 404)
+    raise AppError(404, "not_found", "请求的页面不存在")
 
 
 def install(app: FastAPI) -> None:

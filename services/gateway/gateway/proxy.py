@@ -16,7 +16,7 @@ from duban_shared.errors import AppError
 from duban_shared.logging import correlation_id, log_fields, new_correlation_id
 from gateway.metrics import GatewayMetrics
 from gateway.routes import STREAM_PATHS, Upstream, resolve
-from gateway.session import check_csrf, cookie_session
+from gateway.session import SESSION_COOKIES, check_csrf, cookie_session
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,12 @@ def upstream_request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     if host:
         headers.append((b"x-forwarded-host", host.encode("latin-1")))
     headers.append((b"x-correlation-id", (correlation_id.get() or new_correlation_id()).encode("latin-1")))
+    # The session's own cookies stay here (the token travels as a bearer header instead); others pass.
+    kept = [c for v in request.headers.getlist("cookie") for c in v.split(";")
+            if c.strip() and c.split("=", 1)[0].strip() not in SESSION_COOKIES]
+    if kept:
+        headers.append((b"cookie", ";".join(kept).strip().encode("latin-1")))
     # A browser session: the services only know bearer tokens, so the cookie's token becomes one.
-    # The Cookie header itself stays here; the services have no use for it.
     token = cookie_session(request)
     if token:
         headers.append((b"authorization", b"Bearer " + token.encode("latin-1")))

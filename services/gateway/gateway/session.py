@@ -15,6 +15,7 @@ from gateway.routes import resolve
 
 SESSION_COOKIE = "duban_session"
 CSRF_COOKIE = "duban_csrf"
+SESSION_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE})
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
