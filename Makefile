@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast fuzz bench lint migrate demo-directory clean
+.PHONY: help setup console run test test-fast fuzz bench lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/p
 	@touch $@
 
 setup: $(VENV)/.synced ## Create .venv and install everything from the lockfile
+
+console: setup ## Build the web console (npm ci + vite build; skipped when its sources are unchanged)
+	$(VENV)/bin/duban console build
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
 	$(VENV)/bin/duban up

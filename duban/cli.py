@@ -21,6 +21,8 @@ events_app = typer.Typer(help="事件：重放 outbox 中的事件，查看/重�
 plan_app = typer.Typer(help="计划文档：解析、评估解析质量。", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥：JWT 与事件签名密钥。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+console_app = typer.Typer(help="网页控制台：构建。", no_args_is_help=True)
+app.add_typer(console_app, name="console")
 app.add_typer(directory_app, name="directory")
 app.add_typer(events_app, name="events")
 app.add_typer(plan_app, name="plan")
@@ -39,6 +41,19 @@ def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="生产模式：�
     from duban.supervisor import up as run_up
 
     run_up(demo=not no_demo)
+
+
+@console_app.command("build")
+def console_build(force: Annotated[bool, typer.Option("--force", help="源文件未变也重新构建")] = False) -> None:
+    """构建网页控制台（npm ci + vite build；源文件未变时跳过）。"""
+    from duban.console import ConsoleBuildError, build
+
+    try:
+        built = build(force=force)
+    except ConsoleBuildError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    console.print("✓ 控制台已构建" if built else "✓ 控制台已是最新，无需构建")
 
 
 @app.command()

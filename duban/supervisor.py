@@ -222,6 +222,7 @@ def up(*, demo: bool = True) -> None:
     stack.preflight()
     if demo:
         ensure_keypair(var_dir() / "keys")
+    _console()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     code = 0
     try:
@@ -252,6 +253,20 @@ def up(*, demo: bool = True) -> None:
         console.print("已全部停止。")
     if code:
         raise SystemExit(code)
+
+
+def _console() -> None:
+    """Build the web console when its sources changed; a failed build leaves the API running."""
+    from duban.console import ConsoleBuildError, build, is_current
+
+    if is_current():
+        return
+    console.print("[cyan]控制台[/]: 源文件有变化，正在构建（npm ci + vite build，首次约一两分钟）……")
+    try:
+        build()
+        console.print("[cyan]控制台[/]: 构建完成")
+    except ConsoleBuildError as exc:
+        console.print(f"[red]控制台构建失败，网页将显示“尚未构建”，接口照常可用[/]\n{exc}")
 
 
 def _banner(demo: bool) -> None:

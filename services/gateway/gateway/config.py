@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from duban_shared.settings import ServiceSettings
 
 MB = 1024 * 1024
+# services/gateway/gateway/config.py → the repository root, where `console/` builds into `console/dist`.
+DEFAULT_CONSOLE_DIR = Path(__file__).resolve().parents[3] / "console" / "dist"
 
 
 class GatewaySettings(ServiceSettings):
@@ -23,3 +27,5 @@ class GatewaySettings(ServiceSettings):
     upstream_pool_timeout: float = Field(default=5.0, alias="DUBAN_GATEWAY_POOL_TIMEOUT")
     upstream_max_connections: int = Field(default=200, alias="DUBAN_GATEWAY_MAX_CONNECTIONS")
     readiness_timeout: float = Field(default=2.0, alias="DUBAN_GATEWAY_READINESS_TIMEOUT")
+    # The built console (`duban console build`); a Chinese "not built yet" page when it is missing.
+    console_dir: Path = Field(default=DEFAULT_CONSOLE_DIR, alias="DUBAN_CONSOLE_DIR")

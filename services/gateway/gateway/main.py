@@ -9,13 +9,12 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from duban_shared.errors import install_error_handlers
 from duban_shared.http import BodyLimitMiddleware, CorrelationMiddleware
 from duban_shared.logging import configure_logging, log_fields
 from duban_shared.metrics import MetricsMiddleware
-from gateway import ops, proxy
+from gateway import console, ops, proxy, session
 from gateway.config import GatewaySettings
 from gateway.metrics import GatewayMetrics
 from gateway.routes import upstreams
@@ -60,7 +59,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(console.SecurityHeadersMiddleware)
     ops.install(app)
+    session.install(app)
     proxy.install(app)
-    app.mount("/static", StaticFiles(directory=ops.STATIC_DIR), name="static")
+    console.install(app)
     return app

@@ -1,19 +1,16 @@
-"""Operations endpoints (/healthz, /readyz, /metrics) and the console page."""
+"""Operations endpoints: /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from duban_shared.errors import error_body
 from duban_shared.metrics import metrics_endpoint
 from gateway.routes import Upstream
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 async def healthz() -> dict[str, str]:
@@ -44,15 +41,9 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(error_body("not_ready", f"后台服务暂不可用：{down}", checks), status_code=503)
 
 
-async def console() -> FileResponse:
-    """The web console."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
-
-
 def install(app: FastAPI) -> None:
     """Add the routes to the app itself: with include_router, FastAPI wraps them in a way the
     shared MetricsMiddleware cannot see into, and it would label metrics by raw path."""
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/", console, methods=["GET"], include_in_schema=False)

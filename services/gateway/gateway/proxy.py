@@ -17,6 +17,7 @@ from duban_shared.errors import AppError
 from duban_shared.logging import correlation_id, log_fields, new_correlation_id
 from gateway.metrics import GatewayMetrics
 from gateway.routes import STREAM_PATHS, Upstream, resolve
+from gateway.session import SESSION_COOKIES, check_csrf, cookie_session
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"trailers", b"upgrade", b"host"}
 )
 # Set by the gateway itself (re-added below, or by CorrelationMiddleware and the server on the way out).
-REQUEST_OWN = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-correlation-id"})
+REQUEST_OWN = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-correlation-id",
+                         b"cookie", b"x-csrf-token"})
 # The gateway's server writes its own Date/Server and CorrelationMiddleware its own id; passing
 # the upstream's too would send each header twice.
 RESPONSE_OWN = frozenset({b"content-length", b"date", b"server", b"x-correlation-id"})
@@ -59,6 +61,15 @@ def upstream_request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     if host:
         headers.append((b"x-forwarded-host", host.encode("latin-1")))
     headers.append((b"x-correlation-id", (correlation_id.get() or new_correlation_id()).encode("latin-1")))
+    # The session's own cookies stay here (the token travels as a bearer header instead); others pass.
+    kept = [c for v in request.headers.getlist("cookie") for c in v.split(";")
+            if c.strip() and c.split("=", 1)[0].strip() not in SESSION_COOKIES]
+    if kept:
+        headers.append((b"cookie", ";".join(kept).strip().encode("latin-1")))
+    # A browser session: the services only know bearer tokens, so the cookie's token becomes one.
+    token = cookie_session(request)
+    if token:
+        headers.append((b"authorization", b"Bearer " + token.encode("latin-1")))
     return headers
 
 
@@ -164,6 +175,9 @@ async def proxy(request: Request) -> Response:
     upstream = resolve(request.scope["path"], request.app.state.upstreams)
     if upstream is None:
         raise AppError(404, "not_found", "请求的接口不存在")
+    token = cookie_session(request)
+    if token:
+        check_csrf(request, token)
     return await forward(request, upstream)
 
 

@@ -44,6 +44,7 @@ class FakeUpstream:
         """The upstream ASGI app."""
         return Starlette(routes=[
             Route("/healthz", self.healthz),
+            Route("/api/auth/login", self.login, methods=["GET", "POST"]),
             Route("/api/tasks/status/{code:int}", self.status, methods=["GET", "POST"]),
             Route("/api/plans/slow", self.slow),
             Route("/api/plans/import", self.upload, methods=["POST"]),
@@ -73,6 +74,16 @@ class FakeUpstream:
             resp.raw_headers.append((k.encode(), v.encode()))
         return resp
 
+    async def login(self, request: Request) -> JSONResponse:
+        raw = await request.body()
+        if not raw:
+            return await self.echo(request)
+        body = json.loads(raw)
+        if body.get("password") != "demo":
+            return JSONResponse({"error": {"code": "invalid_credentials", "message": "用户名或密码错误"}}, status_code=401)
+        user = {"username": body["username"], "unit_id": "u-1", "unit_kind": "school", "unit_name": "一小", "roles": ["school"]}
+        return JSONResponse({"access_token": f"tok-{body['username']}", "token_type": "bearer", "expires_in": 1800, "user": user})
+
     async def status(self, request: Request) -> Response:
         code = request.path_params["code"]
         body = json.dumps({"error": {"code": "task_state", "message": "任务已提交，不能重复提交"}}, ensure_ascii=False)
@@ -94,6 +105,7 @@ class FakeUpstream:
 
     async def sse(self, request: Request) -> StreamingResponse:
         hold = "hold" in request.query_params
+        self.seen.append({"method": "GET", "raw_path": request.url.path, "headers": [[k.decode(), v.decode()] for k, v in request.headers.raw]})
 
         async def events() -> AsyncIterator[bytes]:
             try:
