@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from duban_shared.db import Database
-from duban_shared.events import Envelope, utcnow
+from duban_shared.events import utcnow
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.messaging import EventConsumer, KafkaBus, messaging_tables
 from duban_shared.messaging.dlq import (
@@ -27,6 +27,7 @@ from duban_shared.metrics import ServiceMetrics
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.publisher import publishing
 from duban_shared.testing.services import eventually
+from duban_shared.uow import UnitOfWork
 
 TYPE = UnitUpserted.TYPE
 
@@ -40,10 +41,11 @@ async def test_a_dead_letter_is_listed_with_its_reason_and_requeued_once_fixed(d
     handled: list[str] = []
     broken = {"on": True}
 
-    async def handler(_session, env: Envelope, _payload) -> None:  # type: ignore[no-untyped-def]
+    async def handler(uow: UnitOfWork, _event: object) -> None:
         if broken["on"]:
             raise RuntimeError("目录服务暂缺字段")
-        handled.append(env.id)
+        assert uow.envelope is not None
+        handled.append(uow.envelope.id)
 
     bus = KafkaBus(broker.bootstrap, client_id="c", topic_prefix=topic_prefix)
     consumer = EventConsumer(name="c", topics=["directory"], handlers={TYPE: handler}, db=db, bus=bus, tables=tables,

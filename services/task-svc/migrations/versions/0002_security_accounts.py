@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401
 
 
 revision: str = '0002_security'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0002_ops'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
