@@ -24,6 +24,13 @@ class ConfigError(RuntimeError):
     """A setting that makes it unsafe or impossible to start; the message says what to change."""
 
 
+def check_kafka_credentials(settings: Any) -> None:
+    """SASL without its credentials would fail later with a vague broker error: say so at startup."""
+    protocol = (settings.kafka_security_protocol or "").upper()
+    if protocol.startswith("SASL") and not (settings.kafka_sasl_username and settings.kafka_sasl_password):
+        raise ConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol} 需要同时设置 KAFKA_SASL_USERNAME 和 KAFKA_SASL_PASSWORD")
+
+
 def event_signer(settings: Any, service: str):  # type: ignore[no-untyped-def]
     """The service's event signer; production refuses to start a topic owner without its key."""
     owner = service in TOPIC_OWNERS.values()

@@ -27,7 +27,7 @@ async def list_notifications(
     session: SessionDep, user: CurrentUser,
     unread: UnreadFilter = False,
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> NotificationPage:
     """The caller's unit's notifications, newest first."""
     rows, total, unread_n = await service.list_notifications(session=session, user=user, unread=unread, limit=limit, offset=offset)

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
 @router.get("", response_model=PlanPage)
-async def list_plans(session: SessionDep, _user: CurrentUser, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> PlanPage:
+async def list_plans(session: SessionDep, _user: CurrentUser, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)) -> PlanPage:
     """Plans, newest first."""
     total = (await session.exec(select(func.count()).select_from(Plan))).one()
     rows = (await session.exec(select(Plan).order_by(Plan.created_at.desc()).limit(limit).offset(offset))).all()  # type: ignore[attr-defined]

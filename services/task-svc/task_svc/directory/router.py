@@ -26,7 +26,7 @@ async def list_units(
     school_type: Literal["kindergarten", "primary", "junior", "senior", "vocational", "special", "university"] | None = None,
     q: str | None = Query(default=None, max_length=64),
     limit: int = Query(default=100, ge=1, le=2000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> UnitPage:
     """Units of the directory, filtered and paged."""
     rows, total = await service.list_units(session=session, kind=kind, parent_id=parent_id, school_type=school_type, q=q, limit=limit, offset=offset)
