@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,14 @@ from typing import Any
 import promql_parser as pq
 import pytest
 import yaml
+from prometheus_client import generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from duban import stack
 from duban.stack import DATA_SERVICES, SERVICES
+from duban.supmetrics import SupervisorMetrics
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.settings import ServiceSettings
 from duban_shared.testing.broker import free_port
@@ -185,13 +188,29 @@ def rule_exprs() -> Iterator[tuple[str, str]]:
 
 def dashboard_exprs() -> Iterator[tuple[str, str]]:
     """(panel title, PromQL with Grafana's variables filled in) of every dashboard query."""
-    dash = json.loads((DEPLOY / "grafana" / "dashboards" / "duban.json").read_text(encoding="utf-8"))
-    for panel in dash["panels"]:
-        for target in panel.get("targets", []):
-            expr = target["expr"]
-            for var, value in GRAFANA_VARS.items():
-                expr = expr.replace(var, value)
-            yield panel["title"], expr
+    for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")):
+        dash = json.loads(path.read_text(encoding="utf-8"))
+        for panel in dash["panels"]:
+            for target in panel.get("targets", []):
+                expr = target["expr"]
+                for var, value in GRAFANA_VARS.items():
+                    expr = expr.replace(var, value)
+                yield f"{path.stem}: {panel['title']}", expr
+
+
+def test_dashboards_are_generated_from_build_py() -> None:
+    spec = importlib.util.spec_from_file_location("grafana_build", DEPLOY / "grafana" / "build.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(mod)
+    assert sorted(mod.boards()) == sorted(p.name for p in (DEPLOY / "grafana" / "dashboards").glob("*.json"))
+    for name, board in mod.boards().items():
+        assert (DEPLOY / "grafana" / "dashboards" / name).read_text(encoding="utf-8") == json.dumps(board, ensure_ascii=False, indent=1) + "\n", \
+            f"{name} is stale: run python deploy/grafana/build.py"
+        for panel in board["panels"]:
+            if panel["type"] != "row":
+                assert panel["title"] and panel["description"] and panel["fieldConfig"]["defaults"]["unit"], panel["title"]
 
 
 def test_dashboard_titles_are_chinese_and_cover_the_essentials() -> None:
@@ -270,6 +289,10 @@ async def test_rules_and_dashboard_name_only_exposed_metrics(make_settings: Any,
             # Labelled by route template (the latency rules leave out the SSE route by this name).
             assert f'route="{route}",status="{status}"' in page.text
             exposed.update(found)
+    supervisor = SupervisorMetrics()
+    supervisor.restarts.labels("task-svc")
+    supervisor.up.labels("task-svc").set(1)
+    exposed.update(exposed_names(supervisor, generate_latest(supervisor.registry).decode()))
     checked = 0
     for where, expr in [*rule_exprs(), *dashboard_exprs()]:
         check_expr(where, expr, exposed)
