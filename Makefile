@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench lint migrate demo-directory clean
+.PHONY: help setup run monitor test test-fast bench lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ setup: $(VENV)/.synced ## Create .venv and install everything from the lockfile
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
 	$(VENV)/bin/duban up
+
+monitor: setup ## Prometheus on :9090 scraping `make run` (installs Debian's prometheus package when missing)
+	$(VENV)/bin/duban monitor
 
 test: setup ## Run all tests (SQLite, and again on PostgreSQL when reachable)
 	$(VENV)/bin/pytest
