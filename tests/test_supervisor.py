@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stackproc import DUBAN, Up, alive, duban_up, wait_for
+
+from duban_shared.testing.upstack import DUBAN, Up, alive, duban_up, wait_for
 
 pytestmark = pytest.mark.slow
 
