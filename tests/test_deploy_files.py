@@ -84,7 +84,8 @@ def test_every_yaml_and_json_under_deploy_parses() -> None:
 
 def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch) -> None:
     services = compose()["services"]
-    assert set(services) == {s.name for s in SERVICES} | {"kafka", "kafka-init", "postgres", "migrate", "prometheus", "grafana"}
+    assert set(services) == {s.name for s in SERVICES} | {"kafka-1", "kafka-2", "kafka-3", "kafka-init", "keys", "postgres", "migrate",
+                                                         "prometheus", "grafana"}
     migrate = services["migrate"]
     assert migrate["command"] == ["duban", "migrate"]
     monkeypatch.setenv("DATABASE_URL", interpolate(migrate["environment"]["DATABASE_URL"]))
@@ -97,8 +98,17 @@ def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch
         env = {k: interpolate(v) for k, v in svc["environment"].items()}
         assert set(env) <= aliases(SETTINGS[s.name]) | {"DUBAN_SERVICE"}, s.name
         assert env["DUBAN_SERVICE"] == s.name
-        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092" and env["DUBAN_RUN_MIGRATIONS"] == "false"
-        assert env["DUBAN_VAR_DIR"] in {v.split(":")[1] for v in svc["volumes"]}, "keys live on the shared volume"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092" and env["DUBAN_RUN_MIGRATIONS"] == "false"
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in svc["volumes"]}
+        assert env["DUBAN_VAR_DIR"] in mounts
+        # Every container verifies tokens with the public key; only task-svc can sign them.
+        assert mounts["/etc/duban/jwt"] == "jwt-public" and env["DUBAN_JWT_PUBLIC_KEY"].startswith("/etc/duban/jwt/")
+        assert ("jwt-private" in mounts.values()) == (s.name == "task-svc")
+        assert ("DUBAN_JWT_PRIVATE_KEY" in env) == (s.name == "task-svc")
+        if s.has_db:  # every service talking to Kafka authenticates as itself
+            assert env["DUBAN_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["DUBAN_KAFKA_USERNAME"] == s.name
+            assert interpolate(services["kafka-init"]["environment"][f"{s.env_prefix}_KAFKA_PASSWORD"]) == env["DUBAN_KAFKA_PASSWORD"]
+        assert svc.get("deploy", {}).get("replicas", 1) == (2 if s.name in ("task-svc", "notify-svc", "report-svc") else 1)
         for peer in DATA_SERVICES:
             assert env[f"{peer.env_prefix}_URL"] == f"http://{peer.name}:{peer.port}"
         if s.has_db:
@@ -109,6 +119,37 @@ def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch
             assert "DATABASE_URL" not in env
             assert [p.rsplit(":", 1)[1] for p in svc["ports"]] == [str(s.port)]
     assert set(migrate["environment"]) <= aliases(ServiceSettings)
+    keys = services["keys"]
+    assert {v.split(":")[0] for v in keys["volumes"]} == {"jwt-private", "jwt-public"}
+
+
+def test_kafka_runs_three_kraft_brokers_with_scram_and_acls() -> None:
+    services = compose()["services"]
+    brokers = [services[f"kafka-{i}"] for i in (1, 2, 3)]
+    voters = {b["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] for b in brokers}
+    assert voters == {"1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"}
+    assert sorted(b["environment"]["KAFKA_NODE_ID"] for b in brokers) == [1, 2, 3]
+    for b in brokers:
+        env = b["environment"]
+        assert env["KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+        assert "CLIENT:SASL_PLAINTEXT" in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] and "PLAINTEXT:" not in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+        assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false" and env["KAFKA_MIN_INSYNC_REPLICAS"] == 2
+    init = services["kafka-init"]["environment"]
+    assert init["DUBAN_TOPIC_REPLICATION"] == 3
+    # The ACL script: each service reads exactly what its consumers subscribe to, and writes only its own topics.
+    script = (DEPLOY / "kafka" / "security.sh").read_text()
+    reads: dict[str, set[str]] = {}
+    for line in script.splitlines():
+        m = re.match(r'^(?:for t in ([a-z ]+); do )?acl ([a-z-]+) (Read|Write) --topic "\$PREFIX\.(\$t|[a-z]+)"', line.strip())
+        if m and m.group(4) not in ("epoch", "dlq"):
+            names = m.group(1).split() if m.group(4) == "$t" else [m.group(4)]
+            reads.setdefault(f"{m.group(2)} {m.group(3)}", set()).update(names)
+    for name, factory in FACTORIES.items():
+        app = factory(SETTINGS[name](database_url="sqlite://", messaging_enabled=False, log_json=False))
+        subscribed = {t.split(".", 1)[1] for c in app.state.ctx.consumers for t in c.topics}
+        assert reads.get(f"{name} Read", set()) == subscribed, name
+    assert reads["plan-svc Write"] == {"plan"} and reads["task-svc Write"] == {"task", "directory"}
+    assert "notify-svc Write" not in reads and "report-svc Write" not in reads
 
 
 def test_serve_entry_point_runs_each_service_like_duban_up() -> None:
@@ -174,9 +215,14 @@ def test_example_secret_databases_follow_the_stack(monkeypatch: pytest.MonkeyPat
 
 
 def test_prometheus_scrapes_every_service_under_its_name() -> None:
-    jobs = {j["job_name"]: j["static_configs"][0]["targets"] for j in load_yaml(DEPLOY / "prometheus" / "prometheus.yml")[0]["scrape_configs"]}
+    jobs = {j["job_name"]: j for j in load_yaml(DEPLOY / "prometheus" / "prometheus.yml")[0]["scrape_configs"]}
+    replicas = {name: svc.get("deploy", {}).get("replicas", 1) for name, svc in compose()["services"].items()}
     for s in SERVICES:
-        assert jobs[s.name] == [f"{s.name}:{s.port}"]
+        job = jobs[s.name]
+        if replicas[s.name] > 1:  # every replica, found through Docker's DNS
+            assert job["dns_sd_configs"] == [{"names": [s.name], "type": "A", "port": s.port, "refresh_interval": "30s"}]
+        else:
+            assert job["static_configs"][0]["targets"] == [f"{s.name}:{s.port}"]
 
 
 def rule_exprs() -> Iterator[tuple[str, str]]:

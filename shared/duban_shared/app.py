@@ -77,7 +77,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     configure_logging(spec.name, settings.log_level, settings.log_json)
     db = Database(settings.db_url)
     metrics = ServiceMetrics(spec.name)
-    bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix)
+    bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix,
+                   security=settings.kafka_security())
     outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix, max_bytes=settings.max_event_bytes)
     relay = OutboxRelay(
         db=db, bus=bus, tables=spec.tables, metrics=metrics, batch_size=settings.relay_batch_size,

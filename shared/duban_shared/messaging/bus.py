@@ -10,6 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -33,8 +34,11 @@ def cancel_requested() -> bool:
 class KafkaBus:
     """Producer and admin client with reconnects; `epoch()` tells which broker life we talk to."""
 
-    def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "duban", partitions: int = 3) -> None:
+    def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "duban", partitions: int = 3,
+                 security: dict[str, object] | None = None) -> None:
         self.bootstrap = bootstrap
+        # SASL/TLS options every client of this bus passes to aiokafka (ServiceSettings.kafka_security()).
+        self.client_kwargs: dict[str, Any] = dict(security or {})
         self.client_id = client_id
         self.prefix = topic_prefix
         self.partitions = partitions
@@ -63,6 +67,7 @@ class KafkaBus:
                 linger_ms=5,
                 request_timeout_ms=10_000,
                 metadata_max_age_ms=5_000,
+                **self.client_kwargs,
             )
             try:
                 await p.start()
@@ -93,7 +98,8 @@ class KafkaBus:
         return self.producer
 
     def _admin(self) -> AIOKafkaAdminClient:
-        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin", request_timeout_ms=10_000)
+        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin", request_timeout_ms=10_000,
+                                   **self.client_kwargs)
 
     async def ensure_topics(self, topics: Iterable[str] | None = None, partitions: int | None = None) -> None:
         """Create topics that do not exist yet."""
@@ -142,7 +148,8 @@ class KafkaBus:
         return first
 
     async def _first_record(self, topic: str) -> str | None:
-        c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-epoch", enable_auto_commit=False)
+        c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-epoch", enable_auto_commit=False,
+                             **self.client_kwargs)
         await c.start()
         try:
             tp = TopicPartition(topic, 0)
