@@ -380,3 +380,56 @@ def test_operations_doc_names_every_setting() -> None:
         assert f"`{name}`" in doc, f"docs/operations.md does not describe {name}"
     for s in DATA_SERVICES:
         assert f"`{s.env_prefix}_DATABASE_URL`" in doc or "`<SVC>_DATABASE_URL`" in doc
+
+
+def test_kubernetes_pdbs_hpas_and_network_policies_fit_the_stack() -> None:
+    k8s = DEPLOY / "k8s"
+    deployments = {s.name: {d["kind"]: d for d in load_yaml(k8s / f"{s.name}.yaml")}["Deployment"] for s in SERVICES}
+    pdbs = {d["metadata"]["name"]: d for d in load_yaml(k8s / "pdb.yaml")}
+    assert set(pdbs) == set(deployments)
+    for name, pdb in pdbs.items():
+        assert pdb["spec"]["selector"]["matchLabels"] == deployments[name]["spec"]["selector"]["matchLabels"]
+        if deployments[name]["spec"]["replicas"] > 1:
+            assert pdb["spec"]["minAvailable"] == 1
+    partitions = int(re.search(r'PARTITIONS="\$\{DUBAN_TOPIC_PARTITIONS:-(\d+)\}"', (DEPLOY / "kafka" / "create-topics.sh").read_text()).group(1))
+    hpas = {d["spec"]["scaleTargetRef"]["name"]: d for d in load_yaml(k8s / "hpa.yaml")}
+    assert set(hpas) == {"task-svc", "notify-svc", "report-svc"}, "every consumer service scales on lag"
+    adapter = load_yaml(k8s / "monitoring" / "prometheus-adapter-rules.yaml")[0]["rules"]["external"][0]
+    for name, hpa in hpas.items():
+        assert hpa["spec"]["minReplicas"] == deployments[name]["spec"]["replicas"] == 2
+        assert hpa["spec"]["maxReplicas"] <= partitions, "more consumers than partitions sit idle"
+        (metric,) = hpa["spec"]["metrics"]
+        short = name.removesuffix("-svc")
+        assert metric["external"]["metric"]["name"] == f"duban_{short}_consumer_lag"
+        assert re.fullmatch(adapter["name"]["matches"], metric["external"]["metric"]["name"])
+    policies = {d["metadata"]["name"]: d for d in load_yaml(k8s / "networkpolicy.yaml")}
+    assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    ports = {s.name: s.port for s in SERVICES}
+    gw = policies["gateway"]["spec"]
+    assert gw["ingress"][0]["ports"] == [{"protocol": "TCP", "port": ports["gateway"]}]
+    reached = {rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: rule["ports"][0]["port"] for rule in gw["egress"]}
+    assert reached == {s.name: s.port for s in DATA_SERVICES}
+    inbound = policies["services-from-gateway"]["spec"]
+    assert set(inbound["podSelector"]["matchExpressions"][0]["values"]) == {s.name for s in DATA_SERVICES}
+    assert {p["port"] for p in inbound["ingress"][0]["ports"]} == {s.port for s in DATA_SERVICES}
+    assert {p["port"] for p in policies["metrics-from-prometheus"]["spec"]["ingress"][0]["ports"]} == set(ports.values())
+    data = policies["services-to-data"]["spec"]
+    assert {p["port"] for p in data["egress"][0]["ports"]} == {5432, 9092}
+    jobs = {d["metadata"]["labels"]["app.kubernetes.io/name"] for f in ("migrate.yaml", "kafka-topics.yaml") for d in load_yaml(k8s / "jobs" / f)}
+    assert {s.name for s in DATA_SERVICES} | jobs == set(data["podSelector"]["matchExpressions"][0]["values"])
+
+
+async def test_probe_paths_exist_in_every_app(make_settings: Any, tmp_path: Path) -> None:
+    """Every probe path of the manifests answers on the running app (200 or 503, never 404)."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    apps = {name: factory(make_settings(SETTINGS[name])) for name, factory in FACTORIES.items()}
+    apps["gateway"] = gateway_app(GatewaySettings(var_dir=tmp_path / "gw", log_json=False, plan_svc_url=dead, task_svc_url=dead,
+                                                  notify_svc_url=dead, report_svc_url=dead))
+    async with running_many(apps) as clients:
+        for s in SERVICES:
+            docs = {d["kind"]: d for d in load_yaml(DEPLOY / "k8s" / f"{s.name}.yaml")}
+            (c,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert c[probe]["httpGet"]["port"] == "http"
+                status = (await clients[s.name].get(c[probe]["httpGet"]["path"])).status_code
+                assert status in (200, 503), f"{s.name} {probe}: {status}"
