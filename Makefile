@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup console run test test-fast fuzz bench lint migrate demo-directory clean
+.PHONY: help setup console run monitor test test-fast fuzz bench lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ console: setup ## Build the web console (npm ci + vite build; skipped when its s
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
 	$(VENV)/bin/duban up
+
+monitor: setup ## Prometheus on :9090 scraping `make run` (installs Debian's prometheus package when missing)
+	$(VENV)/bin/duban monitor
 
 test: setup ## Run all tests (SQLite, and again on PostgreSQL when reachable)
 	$(VENV)/bin/pytest

@@ -65,6 +65,17 @@ def status() -> None:
 
 
 @app.command()
+def monitor(
+    port: Annotated[int, typer.Option(help="Prometheus 监听端口")] = 9090,
+    interval: Annotated[str, typer.Option(help="抓取间隔")] = "5s",
+) -> None:
+    """在 duban up 旁边启动 Prometheus（make monitor）：抓取各服务与监督进程，加载告警规则。"""
+    from duban.monitor import monitor as run_monitor
+
+    run_monitor(port=port, interval=interval)
+
+
+@app.command()
 def migrate() -> None:
     """把每个服务的数据库迁移到最新版本。"""
     from duban.stack import DATA_SERVICES, database_url, ensure_database

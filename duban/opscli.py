@@ -23,9 +23,11 @@ err = Console(stderr=True)
 
 def _bus():  # type: ignore[no-untyped-def]
     from duban_shared.messaging import KafkaBus
+    from duban_shared.settings import ServiceSettings
 
+    s = ServiceSettings()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{broker_port()}"
-    return KafkaBus(bootstrap, client_id="duban-cli", topic_prefix=os.environ.get("DUBAN_TOPIC_PREFIX") or "duban")
+    return KafkaBus(bootstrap, client_id="duban-cli", topic_prefix=s.topic_prefix, security=s.kafka_security())
 
 
 async def _letters():  # type: ignore[no-untyped-def]

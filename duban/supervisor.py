@@ -110,6 +110,7 @@ class Stack:
         child.start()
         self.children.append(child)
         self.metrics.up.labels(svc.name).set(1)
+        self.metrics.restarts.labels(svc.name)  # a 0 from the start, so increase() sees the first restart
 
     def wait_healthy(self, timeout: float = 60) -> None:
         """Block until every service answers /healthz."""

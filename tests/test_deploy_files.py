@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,14 @@ from typing import Any
 import promql_parser as pq
 import pytest
 import yaml
+from prometheus_client import generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from duban import stack
 from duban.stack import DATA_SERVICES, SERVICES
+from duban.supmetrics import SupervisorMetrics
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.settings import ServiceSettings
 from duban_shared.testing.broker import free_port
@@ -81,7 +84,8 @@ def test_every_yaml_and_json_under_deploy_parses() -> None:
 
 def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch) -> None:
     services = compose()["services"]
-    assert set(services) == {s.name for s in SERVICES} | {"kafka", "kafka-init", "postgres", "migrate", "prometheus", "grafana"}
+    assert set(services) == {s.name for s in SERVICES} | {"kafka-1", "kafka-2", "kafka-3", "kafka-init", "keys", "postgres", "migrate",
+                                                         "prometheus", "grafana"}
     migrate = services["migrate"]
     assert migrate["command"] == ["duban", "migrate"]
     monkeypatch.setenv("DATABASE_URL", interpolate(migrate["environment"]["DATABASE_URL"]))
@@ -94,8 +98,17 @@ def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch
         env = {k: interpolate(v) for k, v in svc["environment"].items()}
         assert set(env) <= aliases(SETTINGS[s.name]) | {"DUBAN_SERVICE"}, s.name
         assert env["DUBAN_SERVICE"] == s.name
-        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092" and env["DUBAN_RUN_MIGRATIONS"] == "false"
-        assert env["DUBAN_VAR_DIR"] in {v.split(":")[1] for v in svc["volumes"]}, "keys live on the shared volume"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092" and env["DUBAN_RUN_MIGRATIONS"] == "false"
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in svc["volumes"]}
+        assert env["DUBAN_VAR_DIR"] in mounts
+        # Every container verifies tokens with the public key; only task-svc can sign them.
+        assert mounts["/etc/duban/jwt"] == "jwt-public" and env["DUBAN_JWT_PUBLIC_KEY"].startswith("/etc/duban/jwt/")
+        assert ("jwt-private" in mounts.values()) == (s.name == "task-svc")
+        assert ("DUBAN_JWT_PRIVATE_KEY" in env) == (s.name == "task-svc")
+        if s.has_db:  # every service talking to Kafka authenticates as itself
+            assert env["DUBAN_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["DUBAN_KAFKA_USERNAME"] == s.name
+            assert interpolate(services["kafka-init"]["environment"][f"{s.env_prefix}_KAFKA_PASSWORD"]) == env["DUBAN_KAFKA_PASSWORD"]
+        assert svc.get("deploy", {}).get("replicas", 1) == (2 if s.name in ("task-svc", "notify-svc", "report-svc") else 1)
         for peer in DATA_SERVICES:
             assert env[f"{peer.env_prefix}_URL"] == f"http://{peer.name}:{peer.port}"
         if s.has_db:
@@ -106,6 +119,37 @@ def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch
             assert "DATABASE_URL" not in env
             assert [p.rsplit(":", 1)[1] for p in svc["ports"]] == [str(s.port)]
     assert set(migrate["environment"]) <= aliases(ServiceSettings)
+    keys = services["keys"]
+    assert {v.split(":")[0] for v in keys["volumes"]} == {"jwt-private", "jwt-public"}
+
+
+def test_kafka_runs_three_kraft_brokers_with_scram_and_acls() -> None:
+    services = compose()["services"]
+    brokers = [services[f"kafka-{i}"] for i in (1, 2, 3)]
+    voters = {b["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] for b in brokers}
+    assert voters == {"1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"}
+    assert sorted(b["environment"]["KAFKA_NODE_ID"] for b in brokers) == [1, 2, 3]
+    for b in brokers:
+        env = b["environment"]
+        assert env["KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+        assert "CLIENT:SASL_PLAINTEXT" in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] and "PLAINTEXT:" not in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+        assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false" and env["KAFKA_MIN_INSYNC_REPLICAS"] == 2
+    init = services["kafka-init"]["environment"]
+    assert init["DUBAN_TOPIC_REPLICATION"] == 3
+    # The ACL script: each service reads exactly what its consumers subscribe to, and writes only its own topics.
+    script = (DEPLOY / "kafka" / "security.sh").read_text()
+    reads: dict[str, set[str]] = {}
+    for line in script.splitlines():
+        m = re.match(r'^(?:for t in ([a-z ]+); do )?acl ([a-z-]+) (Read|Write) --topic "\$PREFIX\.(\$t|[a-z]+)"', line.strip())
+        if m and m.group(4) not in ("epoch", "dlq"):
+            names = m.group(1).split() if m.group(4) == "$t" else [m.group(4)]
+            reads.setdefault(f"{m.group(2)} {m.group(3)}", set()).update(names)
+    for name, factory in FACTORIES.items():
+        app = factory(SETTINGS[name](database_url="sqlite://", messaging_enabled=False, log_json=False))
+        subscribed = {t.split(".", 1)[1] for c in app.state.ctx.consumers for t in c.topics}
+        assert reads.get(f"{name} Read", set()) == subscribed, name
+    assert reads["plan-svc Write"] == {"plan"} and reads["task-svc Write"] == {"task", "directory"}
+    assert "notify-svc Write" not in reads and "report-svc Write" not in reads
 
 
 def test_serve_entry_point_runs_each_service_like_duban_up() -> None:
@@ -171,9 +215,14 @@ def test_example_secret_databases_follow_the_stack(monkeypatch: pytest.MonkeyPat
 
 
 def test_prometheus_scrapes_every_service_under_its_name() -> None:
-    jobs = {j["job_name"]: j["static_configs"][0]["targets"] for j in load_yaml(DEPLOY / "prometheus" / "prometheus.yml")[0]["scrape_configs"]}
+    jobs = {j["job_name"]: j for j in load_yaml(DEPLOY / "prometheus" / "prometheus.yml")[0]["scrape_configs"]}
+    replicas = {name: svc.get("deploy", {}).get("replicas", 1) for name, svc in compose()["services"].items()}
     for s in SERVICES:
-        assert jobs[s.name] == [f"{s.name}:{s.port}"]
+        job = jobs[s.name]
+        if replicas[s.name] > 1:  # every replica, found through Docker's DNS
+            assert job["dns_sd_configs"] == [{"names": [s.name], "type": "A", "port": s.port, "refresh_interval": "30s"}]
+        else:
+            assert job["static_configs"][0]["targets"] == [f"{s.name}:{s.port}"]
 
 
 def rule_exprs() -> Iterator[tuple[str, str]]:
@@ -185,13 +234,29 @@ def rule_exprs() -> Iterator[tuple[str, str]]:
 
 def dashboard_exprs() -> Iterator[tuple[str, str]]:
     """(panel title, PromQL with Grafana's variables filled in) of every dashboard query."""
-    dash = json.loads((DEPLOY / "grafana" / "dashboards" / "duban.json").read_text(encoding="utf-8"))
-    for panel in dash["panels"]:
-        for target in panel.get("targets", []):
-            expr = target["expr"]
-            for var, value in GRAFANA_VARS.items():
-                expr = expr.replace(var, value)
-            yield panel["title"], expr
+    for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")):
+        dash = json.loads(path.read_text(encoding="utf-8"))
+        for panel in dash["panels"]:
+            for target in panel.get("targets", []):
+                expr = target["expr"]
+                for var, value in GRAFANA_VARS.items():
+                    expr = expr.replace(var, value)
+                yield f"{path.stem}: {panel['title']}", expr
+
+
+def test_dashboards_are_generated_from_build_py() -> None:
+    spec = importlib.util.spec_from_file_location("grafana_build", DEPLOY / "grafana" / "build.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(mod)
+    assert sorted(mod.boards()) == sorted(p.name for p in (DEPLOY / "grafana" / "dashboards").glob("*.json"))
+    for name, board in mod.boards().items():
+        assert (DEPLOY / "grafana" / "dashboards" / name).read_text(encoding="utf-8") == json.dumps(board, ensure_ascii=False, indent=1) + "\n", \
+            f"{name} is stale: run python deploy/grafana/build.py"
+        for panel in board["panels"]:
+            if panel["type"] != "row":
+                assert panel["title"] and panel["description"] and panel["fieldConfig"]["defaults"]["unit"], panel["title"]
 
 
 def test_dashboard_titles_are_chinese_and_cover_the_essentials() -> None:
@@ -270,6 +335,10 @@ async def test_rules_and_dashboard_name_only_exposed_metrics(make_settings: Any,
             # Labelled by route template (the latency rules leave out the SSE route by this name).
             assert f'route="{route}",status="{status}"' in page.text
             exposed.update(found)
+    supervisor = SupervisorMetrics()
+    supervisor.restarts.labels("task-svc")
+    supervisor.up.labels("task-svc").set(1)
+    exposed.update(exposed_names(supervisor, generate_latest(supervisor.registry).decode()))
     checked = 0
     for where, expr in [*rule_exprs(), *dashboard_exprs()]:
         check_expr(where, expr, exposed)
@@ -311,3 +380,56 @@ def test_operations_doc_names_every_setting() -> None:
         assert f"`{name}`" in doc, f"docs/operations.md does not describe {name}"
     for s in DATA_SERVICES:
         assert f"`{s.env_prefix}_DATABASE_URL`" in doc or "`<SVC>_DATABASE_URL`" in doc
+
+
+def test_kubernetes_pdbs_hpas_and_network_policies_fit_the_stack() -> None:
+    k8s = DEPLOY / "k8s"
+    deployments = {s.name: {d["kind"]: d for d in load_yaml(k8s / f"{s.name}.yaml")}["Deployment"] for s in SERVICES}
+    pdbs = {d["metadata"]["name"]: d for d in load_yaml(k8s / "pdb.yaml")}
+    assert set(pdbs) == set(deployments)
+    for name, pdb in pdbs.items():
+        assert pdb["spec"]["selector"]["matchLabels"] == deployments[name]["spec"]["selector"]["matchLabels"]
+        if deployments[name]["spec"]["replicas"] > 1:
+            assert pdb["spec"]["minAvailable"] == 1
+    partitions = int(re.search(r'PARTITIONS="\$\{DUBAN_TOPIC_PARTITIONS:-(\d+)\}"', (DEPLOY / "kafka" / "create-topics.sh").read_text()).group(1))
+    hpas = {d["spec"]["scaleTargetRef"]["name"]: d for d in load_yaml(k8s / "hpa.yaml")}
+    assert set(hpas) == {"task-svc", "notify-svc", "report-svc"}, "every consumer service scales on lag"
+    adapter = load_yaml(k8s / "monitoring" / "prometheus-adapter-rules.yaml")[0]["rules"]["external"][0]
+    for name, hpa in hpas.items():
+        assert hpa["spec"]["minReplicas"] == deployments[name]["spec"]["replicas"] == 2
+        assert hpa["spec"]["maxReplicas"] <= partitions, "more consumers than partitions sit idle"
+        (metric,) = hpa["spec"]["metrics"]
+        short = name.removesuffix("-svc")
+        assert metric["external"]["metric"]["name"] == f"duban_{short}_consumer_lag"
+        assert re.fullmatch(adapter["name"]["matches"], metric["external"]["metric"]["name"])
+    policies = {d["metadata"]["name"]: d for d in load_yaml(k8s / "networkpolicy.yaml")}
+    assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    ports = {s.name: s.port for s in SERVICES}
+    gw = policies["gateway"]["spec"]
+    assert gw["ingress"][0]["ports"] == [{"protocol": "TCP", "port": ports["gateway"]}]
+    reached = {rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: rule["ports"][0]["port"] for rule in gw["egress"]}
+    assert reached == {s.name: s.port for s in DATA_SERVICES}
+    inbound = policies["services-from-gateway"]["spec"]
+    assert set(inbound["podSelector"]["matchExpressions"][0]["values"]) == {s.name for s in DATA_SERVICES}
+    assert {p["port"] for p in inbound["ingress"][0]["ports"]} == {s.port for s in DATA_SERVICES}
+    assert {p["port"] for p in policies["metrics-from-prometheus"]["spec"]["ingress"][0]["ports"]} == set(ports.values())
+    data = policies["services-to-data"]["spec"]
+    assert {p["port"] for p in data["egress"][0]["ports"]} == {5432, 9092}
+    jobs = {d["metadata"]["labels"]["app.kubernetes.io/name"] for f in ("migrate.yaml", "kafka-topics.yaml") for d in load_yaml(k8s / "jobs" / f)}
+    assert {s.name for s in DATA_SERVICES} | jobs == set(data["podSelector"]["matchExpressions"][0]["values"])
+
+
+async def test_probe_paths_exist_in_every_app(make_settings: Any, tmp_path: Path) -> None:
+    """Every probe path of the manifests answers on the running app (200 or 503, never 404)."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    apps = {name: factory(make_settings(SETTINGS[name])) for name, factory in FACTORIES.items()}
+    apps["gateway"] = gateway_app(GatewaySettings(var_dir=tmp_path / "gw", log_json=False, plan_svc_url=dead, task_svc_url=dead,
+                                                  notify_svc_url=dead, report_svc_url=dead))
+    async with running_many(apps) as clients:
+        for s in SERVICES:
+            docs = {d["kind"]: d for d in load_yaml(DEPLOY / "k8s" / f"{s.name}.yaml")}
+            (c,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert c[probe]["httpGet"]["port"] == "http"
+                status = (await clients[s.name].get(c[probe]["httpGet"]["path"])).status_code
+                assert status in (200, 503), f"{s.name} {probe}: {status}"

@@ -20,7 +20,6 @@ from duban_shared.errors import error_body, install_error_handlers
 from duban_shared.http import BodyLimitMiddleware, CorrelationMiddleware
 from duban_shared.logging import configure_logging
 from duban_shared.messaging import EventConsumer, KafkaBus, MessagingTables, Outbox, OutboxRelay
-from duban_shared.messaging.bus import kafka_client_options
 from duban_shared.messaging.handlers import EventRouter, merge_routers
 from duban_shared.messaging.signing import EventVerifier
 from duban_shared.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
@@ -84,7 +83,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(spec.name)
     check_kafka_credentials(settings)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix,
-                   client_options=kafka_client_options(settings))
+                   security=settings.kafka_security())
     outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix, max_bytes=settings.max_event_bytes)
     verifier = verifier_from_settings(settings)  # raises ConfigError outside demo mode without keys
     relay = OutboxRelay(

@@ -50,8 +50,10 @@ class BusinessGauges:
         """Plan breakdowns being handled right now."""
         return self.gauge("breakdowns_in_progress", "Plan breakdowns being handled right now")
 
-    def register(self, hook: Hook) -> None:
-        """Add a hook run at every refresh."""
+    def register(self, hook: Hook, provides: Iterable[str] = ()) -> None:
+        """Add a hook run at every refresh; `provides` names the standard gauges it fills, exposed from the start."""
+        for name in provides:
+            getattr(self, name)
         self.hooks.append(hook)
 
     async def refresh(self, connect: Callable[[], Any]) -> None:

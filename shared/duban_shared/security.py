@@ -27,8 +27,8 @@ class ConfigError(RuntimeError):
 def check_kafka_credentials(settings: Any) -> None:
     """SASL without its credentials would fail later with a vague broker error: say so at startup."""
     protocol = (settings.kafka_security_protocol or "").upper()
-    if protocol.startswith("SASL") and not (settings.kafka_sasl_username and settings.kafka_sasl_password):
-        raise ConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol} 需要同时设置 KAFKA_SASL_USERNAME 和 KAFKA_SASL_PASSWORD")
+    if protocol.startswith("SASL") and not (settings.kafka_username and settings.kafka_password):
+        raise ConfigError(f"DUBAN_KAFKA_SECURITY_PROTOCOL={protocol} 需要同时设置 DUBAN_KAFKA_USERNAME 和 DUBAN_KAFKA_PASSWORD")
 
 
 def event_signer(settings: Any, service: str):  # type: ignore[no-untyped-def]

@@ -26,11 +26,12 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     topic_prefix: str = Field(default="duban", alias="DUBAN_TOPIC_PREFIX")
-    kafka_security_protocol: str = Field(default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
-    kafka_sasl_mechanism: str = Field(default="SCRAM-SHA-512", alias="KAFKA_SASL_MECHANISM")
-    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
-    kafka_sasl_password: str | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
-    kafka_ssl_cafile: str | None = Field(default=None, alias="KAFKA_SSL_CAFILE")
+    # Kafka authentication (compose and Kubernetes run SASL/SCRAM with per-service ACLs).
+    kafka_security_protocol: str = Field(default="PLAINTEXT", alias="DUBAN_KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: str = Field(default="SCRAM-SHA-512", alias="DUBAN_KAFKA_SASL_MECHANISM")
+    kafka_username: str | None = Field(default=None, alias="DUBAN_KAFKA_USERNAME")
+    kafka_password: str | None = Field(default=None, alias="DUBAN_KAFKA_PASSWORD")
+    kafka_ca_file: Path | None = Field(default=None, alias="DUBAN_KAFKA_CA_FILE")
     messaging_enabled: bool = Field(default=True, alias="DUBAN_MESSAGING")
     run_migrations: bool = Field(default=True, alias="DUBAN_RUN_MIGRATIONS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -81,6 +82,20 @@ class ServiceSettings(BaseSettings):
     def keys_dir(self) -> Path:
         """Folder for the embedded JWT signing keys."""
         return self.var_dir / "keys"
+
+    def kafka_security(self) -> dict[str, object]:
+        """Client options for aiokafka: empty for PLAINTEXT, SASL (and TLS) otherwise."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        opts: dict[str, object] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL"):
+            opts.update(sasl_mechanism=self.kafka_sasl_mechanism, sasl_plain_username=self.kafka_username,
+                        sasl_plain_password=self.kafka_password)
+        if self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            opts["ssl_context"] = create_ssl_context(cafile=str(self.kafka_ca_file) if self.kafka_ca_file else None)
+        return opts
 
     def topic(self, name: str) -> str:
         """Full topic name for a catalogue topic suffix."""

@@ -80,3 +80,26 @@ async def test_an_unpublishable_row_is_set_aside_and_later_events_flow(db_factor
 
 async def _has(probe, event_id: str) -> bool:  # type: ignore[no-untyped-def]
     return event_id in await probe.counts()
+
+
+async def test_kafka_sasl_settings_reach_every_client() -> None:
+    """SASL/SCRAM from the environment becomes aiokafka options that the clients accept."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from duban_shared.messaging import KafkaBus
+    from duban_shared.settings import ServiceSettings
+
+    assert ServiceSettings().kafka_security() == {}
+    s = ServiceSettings(DUBAN_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT", DUBAN_KAFKA_USERNAME="task-svc", DUBAN_KAFKA_PASSWORD="pw")
+    opts = s.kafka_security()
+    assert opts == {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                    "sasl_plain_username": "task-svc", "sasl_plain_password": "pw"}
+    bus = KafkaBus("k:9092", client_id="x", security=opts)
+    for cls in (AIOKafkaProducer, AIOKafkaConsumer, AIOKafkaAdminClient):
+        client = cls(bootstrap_servers=bus.bootstrap, **bus.client_kwargs)
+        assert client is not None
+        if hasattr(client, "_closed"):
+            client._closed = True  # never started: nothing to close, and no "unclosed" warning
+    assert "ssl_context" in ServiceSettings(DUBAN_KAFKA_SECURITY_PROTOCOL="SASL_SSL", DUBAN_KAFKA_USERNAME="a",
+                                            DUBAN_KAFKA_PASSWORD="b").kafka_security()

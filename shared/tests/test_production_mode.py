@@ -27,8 +27,8 @@ def test_services_refuse_missing_keys_outside_demo_mode(make_settings) -> None:
 
 
 def test_sasl_needs_its_credentials(make_settings) -> None:
-    with pytest.raises(ConfigError, match="KAFKA_SASL_PASSWORD"):
-        plan_app(make_settings(PlanSettings, kafka_security_protocol="SASL_SSL", kafka_sasl_username="plan-svc"))
+    with pytest.raises(ConfigError, match="DUBAN_KAFKA_PASSWORD"):
+        plan_app(make_settings(PlanSettings, kafka_security_protocol="SASL_SSL", kafka_username="plan-svc"))
 
 
 def _request(peer: str, xff: str | None) -> SimpleNamespace:

@@ -38,5 +38,5 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     hub = NotificationHub(ctx.metrics, queue_size=settings.sse_queue_size)
     hub.install(ctx.db)
     ctx.extras["hub"] = hub
-    ctx.metrics.business.register(delivery_gauges)
+    ctx.metrics.business.register(delivery_gauges, provides=["deliveries"])
     return app

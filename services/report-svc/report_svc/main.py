@@ -75,6 +75,6 @@ def create_app(settings: ReportSettings | None = None) -> FastAPI:
     )
     app = build_app(spec, settings)
     ctx: ServiceContext = app.state.ctx
-    ctx.metrics.business.register(task_gauges)
+    ctx.metrics.business.register(task_gauges, provides=["tasks"])
     ctx.extras["task_gauge"] = Gauge(f"{ctx.metrics.prefix}_read_model_tasks", "Tasks in the report read model", registry=ctx.metrics.registry)
     return app

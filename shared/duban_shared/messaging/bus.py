@@ -35,10 +35,10 @@ class KafkaBus:
     """Producer and admin client with reconnects; `epoch()` tells which broker life we talk to."""
 
     def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "duban", partitions: int = 3,
-                 client_options: dict[str, Any] | None = None) -> None:
+                 security: dict[str, object] | None = None) -> None:
         self.bootstrap = bootstrap
-        # SASL/TLS options every aiokafka client of this bus gets (see kafka_client_options).
-        self.client_options: dict[str, Any] = client_options or {}
+        # SASL/TLS options every client of this bus passes to aiokafka (ServiceSettings.kafka_security()).
+        self.client_kwargs: dict[str, Any] = dict(security or {})
         self.client_id = client_id
         self.prefix = topic_prefix
         self.partitions = partitions
@@ -67,7 +67,7 @@ class KafkaBus:
                 linger_ms=5,
                 request_timeout_ms=10_000,
                 metadata_max_age_ms=5_000,
-                **self.client_options,
+                **self.client_kwargs,
             )
             try:
                 await p.start()
@@ -99,7 +99,7 @@ class KafkaBus:
 
     def _admin(self) -> AIOKafkaAdminClient:
         return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin", request_timeout_ms=10_000,
-                                   **self.client_options)
+                                   **self.client_kwargs)
 
     async def ensure_topics(self, topics: Iterable[str] | None = None, partitions: int | None = None) -> None:
         """Create topics that do not exist yet."""
@@ -149,7 +149,7 @@ class KafkaBus:
 
     async def _first_record(self, topic: str) -> str | None:
         c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-epoch", enable_auto_commit=False,
-                             **self.client_options)
+                             **self.client_kwargs)
         await c.start()
         try:
             tp = TopicPartition(topic, 0)
@@ -166,16 +166,5 @@ class KafkaBus:
 
 
 def kafka_client_options(settings: Any) -> dict[str, Any]:
-    """aiokafka options for SASL/SCRAM (and TLS) from KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_CAFILE."""
-    protocol = (getattr(settings, "kafka_security_protocol", None) or "PLAINTEXT").upper()
-    if protocol == "PLAINTEXT":
-        return {}
-    opts: dict[str, Any] = {"security_protocol": protocol}
-    if protocol.startswith("SASL"):
-        opts.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_sasl_username,
-                    sasl_plain_password=settings.kafka_sasl_password)
-    if protocol.endswith("SSL"):
-        from aiokafka.helpers import create_ssl_context
-
-        opts["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
-    return opts
+    """aiokafka options for SASL/SCRAM (and TLS) from the DUBAN_KAFKA_* settings."""
+    return dict(settings.kafka_security())

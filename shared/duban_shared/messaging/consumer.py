@@ -125,7 +125,7 @@ class EventConsumer:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
             max_poll_interval_ms=300_000,
-            **self.bus.client_options,
+            **self.bus.client_kwargs,
         )
         # Read before joining: if the broker restarts after this, the first commit will see it.
         self._epoch = await self.bus.epoch()

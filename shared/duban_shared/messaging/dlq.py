@@ -106,7 +106,8 @@ class DeadLetter:
 async def read_dead_letters(bus: KafkaBus, timeout: float = 10.0) -> list[DeadLetter]:
     """Every dead letter currently in the topic, with requeue markers folded in."""
     topic = bus.topic(DLQ_TOPIC)
-    c = AIOKafkaConsumer(bootstrap_servers=bus.bootstrap, client_id=f"{bus.client_id}-dlq-reader", enable_auto_commit=False)
+    c = AIOKafkaConsumer(bootstrap_servers=bus.bootstrap, client_id=f"{bus.client_id}-dlq-reader", enable_auto_commit=False,
+                         **bus.client_kwargs)
     await c.start()
     letters: dict[str, DeadLetter] = {}
     markers: list[str] = []

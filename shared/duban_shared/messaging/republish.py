@@ -113,7 +113,8 @@ class Confirmer:
         return True
 
     async def _end_offsets(self, topics: list[str]) -> dict[TopicPartition, int]:
-        c = AIOKafkaConsumer(bootstrap_servers=self.bus.bootstrap, client_id=f"{self.bus.client_id}-confirm", enable_auto_commit=False)
+        c = AIOKafkaConsumer(bootstrap_servers=self.bus.bootstrap, client_id=f"{self.bus.client_id}-confirm", enable_auto_commit=False,
+                             **self.bus.client_kwargs)
         await c.start()
         try:
             await c.topics()
@@ -123,7 +124,7 @@ class Confirmer:
             await c.stop()
 
     async def _group_offsets(self, tps: list[TopicPartition], known: set[str]) -> dict[str, dict[TopicPartition, int]]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bus.bootstrap, client_id=f"{self.bus.client_id}-confirm")
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bus.bootstrap, client_id=f"{self.bus.client_id}-confirm", **self.bus.client_kwargs)
         await admin.start()
         try:
             listed = {g for g, _ in await admin.list_consumer_groups() if g.startswith(f"{self.bus.prefix}.")}
