@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from plan_svc.parsing.errors import PlanParseError
+from plan_svc.parsing.guards import check_zip
 from plan_svc.parsing.numerals import int_to_cn
 
 _CN_FORMATS = {"chineseCounting", "chineseCountingThousand", "ideographTraditional", "japaneseCounting", "taiwaneseCounting"}
@@ -92,6 +93,7 @@ def docx_text(data: bytes) -> str:
     """Paragraph and table text in order; each table cell on its own line(s), merged cells once."""
     from docx import Document
 
+    check_zip(data)
     try:
         doc = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, xml and key errors for damaged files
