@@ -14,6 +14,7 @@ MAX_UNZIPPED = 100 * 1024 * 1024  # all entries of a .docx together
 MAX_ENTRY_RATIO = 100  # a large entry compressed more than this is a bomb, not a document
 RATIO_FROM = 2 * 1024 * 1024  # small entries (styles, repeated empty paragraphs) may compress very well
 MAX_ENTRIES = 5000
+MAX_PARAGRAPHS = 50_000  # a long plan has a few thousand; python-docx needs minutes for a million
 MAX_PAGE_STREAM = 8 * 1024 * 1024  # decoded content of one PDF page
 MAX_PAGE_OPERATORS = 50_000  # path and text operators of one PDF page
 _OPERATORS = re.compile(rb"(?<![A-Za-z'\"*])(?:re|m|l|c|v|y|h|S|s|f\*?|F|B\*?|b\*?|n|W\*?|Tj|TJ|Td|TD|Tm|Do|cm|q|Q)(?![A-Za-z'\"*])")
@@ -39,6 +40,23 @@ def check_zip(data: bytes) -> None:
     for i in infos:
         if i.file_size > RATIO_FROM and i.file_size > MAX_ENTRY_RATIO * max(i.compress_size, 1):
             raise PlanParseError("file_too_large", f"Word 文件中的“{i.filename[:60]}”压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），疑似压缩炸弹，无法导入")
+    _count_paragraphs(data, [i for i in infos if i.filename.startswith("word/") and i.filename.endswith(".xml")])
+
+
+def _count_paragraphs(data: bytes, parts: list[zipfile.ZipInfo]) -> None:
+    """Stream through the Word parts counting paragraphs, without building any tree."""
+    count = 0
+    carry = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in parts:
+            with zf.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    block = carry + chunk
+                    count += block.count(b"<w:p>") + block.count(b"<w:p ")
+                    carry = block[-5:]
+                    count -= carry.count(b"<w:p>") + carry.count(b"<w:p ")  # counted again with the next chunk
+                    if count > MAX_PARAGRAPHS:
+                        raise too_complex(f"Word 文件有超过 {MAX_PARAGRAPHS} 个段落")
 
 
 def _filter_name(f: Any) -> str:

@@ -96,10 +96,16 @@ def docx_text(data: bytes) -> str:
     check_zip(data)
     try:
         doc = Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises zip, xml and key errors for damaged files
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
+    except Exception as exc:
+        if "memory" in str(exc).lower():
+            raise MemoryError(str(exc)) from exc  # lxml reports its failed allocations as parse errors  # python-docx raises zip, xml and key errors for damaged files
         raise PlanParseError("corrupt_file", "Word 文件已损坏或不是 .docx 格式，请用 Word/WPS 另存为 .docx 后再上传") from exc
     try:
         lines = _lines(doc)
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
     except Exception as exc:  # damaged XML inside a valid zip surfaces as many error types
         raise PlanParseError("corrupt_file", "Word 文件内容已损坏，无法读取，请用 Word/WPS 另存为 .docx 后再上传") from exc
     text = "\n".join(lines)

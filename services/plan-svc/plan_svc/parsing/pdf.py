@@ -56,6 +56,8 @@ def pdf_text(data: bytes) -> str:
                 pages.append(_page_text(p))
     except PlanParseError:
         raise
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
     except Exception as exc:  # pdfminer raises many unrelated types for damaged or encrypted files
         name = type(exc).__name__
         if "Password" in name or "Encrypt" in name:

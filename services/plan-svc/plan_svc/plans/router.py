@@ -5,8 +5,8 @@ from fastapi import APIRouter, Query, status
 from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
 from plan_svc.plans import service
-from plan_svc.plans.visibility import is_editor, published_tree
 from plan_svc.plans.schemas import ItemOut, ItemPatch, PlanDraftIn, PlanOut, PlanPage, PlanSummary, PublishOut
+from plan_svc.plans.visibility import is_editor, published_tree
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 

@@ -31,7 +31,7 @@ async def upsert_unit(*, session: AsyncSession, event: UnitUpserted) -> None:
 
 async def resolver(*, session: AsyncSession) -> Resolver | None:
     """A resolver over the active units of the local copy; None while the copy is still empty."""
-    rows = (await session.exec(select(DirectoryUnit).where(DirectoryUnit.active == True))).all()  # noqa: E712
+    rows = (await session.exec(select(DirectoryUnit).where(DirectoryUnit.active == True))).all()
     return Resolver([Candidate(u.id, u.name) for u in rows]) if rows else None
 
 
