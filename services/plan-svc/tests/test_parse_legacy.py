@@ -36,5 +36,23 @@ def test_with_libreoffice_a_doc_is_converted_and_parsed(tmp_path) -> None:  # ty
     src = tmp_path / "in.docx"
     d.save(str(src))
     subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(src)], check=True, timeout=120)
-    draft = parse_plan_file((tmp_path / "in.doc").read_bytes(), "计划.doc")
-    assert [i["title"] for s in draft["sections"] for i in s["items"]] == ["深化理论武装"]
+    legacy = (tmp_path / "in.doc").read_bytes()
+    assert legacy.startswith(b"\xd0\xcf\x11\xe0")  # a real OLE Word 97 file, as WPS Office also writes .wps
+    for name in ("计划.doc", "计划.wps"):
+        draft = parse_plan_file(legacy, name)
+        assert [i["title"] for s in draft["sections"] for i in s["items"]] == ["深化理论武装"]
+        assert draft["title"] == "明州市教育局2026年工作要点"
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed on this machine")
+async def test_the_api_imports_a_doc_through_the_limited_parser(plan_client, auth, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    d = docx.Document()
+    for line in ["明州市教育局2026年工作要点", "一、加强党建", "（一）加强作风建设。开展专项整治。（责任单位：机关党委）"]:
+        d.add_paragraph(line)
+    d.save(str(tmp_path / "in.docx"))
+    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "in.docx")], check=True, timeout=120)
+    r = await plan_client.post("/api/plans/import", files={"file": ("计划.doc", (tmp_path / "in.doc").read_bytes())}, headers=auth())
+    assert r.status_code == 201, r.text
+    assert [i["title"] for s in r.json()["draft"]["sections"] for i in s["items"]] == ["加强作风建设"]

@@ -86,7 +86,8 @@ def extract_text(data: bytes, filename: str) -> str:
     kind = _sniff(data)
     if ext in IMAGE_EXT or kind == "image":
         raise PlanParseError("image_only", "这是图片文件，无法识别其中的文字；请上传 .txt、.docx 或文字版 .pdf")
-    if ext in LEGACY_EXT and kind not in ("pdf", "docx") or kind == "ole" and ext not in {".xls", ".ppt", ".et", ".dps"}:
+    legacy = kind == "ole" or data.startswith(b"{\\rtf") or kind == "zip" and ext == ".odt"
+    if legacy and ext not in {".xls", ".xlsx", ".ppt", ".pptx", ".et", ".dps"}:
         from plan_svc.parsing.office import docx_text
 
         return docx_text(convert_to_docx(data, ext if ext in LEGACY_EXT else ".doc"))
