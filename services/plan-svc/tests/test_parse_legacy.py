@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import docx
 import pytest
 
@@ -52,7 +54,8 @@ async def test_the_api_imports_a_doc_through_the_limited_parser(plan_client, aut
     for line in ["明州市教育局2026年工作要点", "一、加强党建", "（一）加强作风建设。开展专项整治。（责任单位：机关党委）"]:
         d.add_paragraph(line)
     d.save(str(tmp_path / "in.docx"))
-    subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "in.docx")], check=True, timeout=120)
+    cmd = [soffice(), "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "in.docx")]
+    await asyncio.to_thread(subprocess.run, cmd, check=True, timeout=120)
     r = await plan_client.post("/api/plans/import", files={"file": ("计划.doc", (tmp_path / "in.doc").read_bytes())}, headers=auth())
     assert r.status_code == 201, r.text
     assert [i["title"] for s in r.json()["draft"]["sections"] for i in s["items"]] == ["加强作风建设"]
