@@ -60,3 +60,11 @@ async def test_import_resolves_units_from_the_directory_events(plan_client, auth
     assert first["confidence"] < 0.8 and draft["check_first"][0]["item_id"] == first["id"]
     assert second["lead_unit_ids"] == ["u-jcc"] and second["unresolved_units"] == []
     assert any("宣传部" in w and "不会收到任务" in w for w in draft["warnings"])
+
+    # The reviewer fixes the unresolved name: ids, unresolved names and doubts follow the edit.
+    r = await plan_client.patch(f"/api/plans/{draft['id']}/items/{first['id']}", json={"supporting_units": ["教科所", "计财处"]}, headers=auth())
+    assert r.status_code == 200, r.text
+    fixed = r.json()
+    assert fixed["supporting_unit_ids"] == ["u-jys", "u-jcc"] and fixed["unresolved_units"] == []
+    assert not any("宣传部" in x for x in fixed["reasons"]) and any("计财处→计划财务处" in x for x in fixed["reasons"])
+    assert fixed["confidence"] > first["confidence"]

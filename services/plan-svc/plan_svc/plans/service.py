@@ -18,6 +18,7 @@ from duban_shared.messaging import Outbox
 from plan_svc.parsing.review import check_first
 from plan_svc.plans.models import Indicator, Item, Plan, PlanFile, PlanVersion, Section
 from plan_svc.plans.schemas import IndicatorIn, ItemPatch, PlanDraftIn
+from plan_svc.units.service import reresolve_units
 
 SNAPSHOT_FIELDS = ("title", "body", "lead_units", "supporting_units", "deadline", "indicators", "targets", "number", "section_title")
 
@@ -128,6 +129,8 @@ async def patch_item(*, session: AsyncSession, plan_id: str, item_id: str, patch
         for old in (await session.exec(select(Indicator).where(Indicator.item_id == item.id))).all():
             await session.delete(old)
         session.add_all(_indicators(item.id, [IndicatorIn(**d) for d in inds]))
+    if "lead_units" in data or "supporting_units" in data:
+        await reresolve_units(session=session, item=item)
     plan.dirty = plan.version > 0
     plan.updated_at = utcnow()
     session.add_all([item, plan])
