@@ -13,7 +13,7 @@ WEIGHTS = {
 }
 CHECK_BELOW = 0.8
 MAX_CHECK = 30
-_EXPLICIT_DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月(?:底|末)|年底|年末|年内|\d{4}年(?:底|末)?$")
+_EXPLICIT_DATE = re.compile(r"[\d一二三四五六七八九十]{1,2}月(?:\d{1,2}日|底|末)|\d{4}年\d{1,2}月|年底|年末|年内|\d{4}年(?:底|末)?$")
 _MASK = re.compile(r"\*{2,}")
 
 
