@@ -6,12 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from duban_shared.app import ServiceSpec, build_app
+from duban_shared.app import ConsumerSpec, ServiceSpec, build_app
+from duban_shared.events.catalogue import DIRECTORY_TOPIC
 from plan_svc.base import TABLES
 from plan_svc.config import PlanSettings
 from plan_svc.editing.router import router as editing_router
 from plan_svc.imports.router import router as imports_router
 from plan_svc.plans.router import router as plans_router
+from plan_svc.units import handlers as unit_handlers
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
@@ -26,5 +28,6 @@ def create_app(settings: PlanSettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[imports_router, plans_router, editing_router],
         body_limits={"/api/plans/import": 21 * 1024 * 1024},
+        consumers=[ConsumerSpec("directory", [DIRECTORY_TOPIC], unit_handlers.handlers)],
     )
     return build_app(spec, settings)

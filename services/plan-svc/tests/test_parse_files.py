@@ -145,7 +145,8 @@ def _zip(name: str) -> bytes:
     ("今天天气很好，我们去公园散步。".encode(), "note.txt", "no_plan_structure"),
     (b"hello world, no chinese here", "note.txt", "no_plan_structure"),
 ])
-def test_bad_inputs_are_refused_with_a_code_and_chinese_message(data: bytes, filename: str, code: str) -> None:
+def test_bad_inputs_are_refused_with_a_code_and_chinese_message(data: bytes, filename: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBAN_SOFFICE", "/nonexistent/soffice")  # as on a server without LibreOffice (test_parse_legacy covers it)
     with pytest.raises(PlanParseError) as exc:
         parse_plan_file(data, filename)
     assert exc.value.code == code

@@ -32,7 +32,7 @@ async def test_import_txt_gives_a_draft_with_ids_and_keeps_the_original(plan_cli
     assert all(ind["id"] for i in items for ind in i["indicators"])
     assert any(i["indicators"] for i in items)
     [f] = draft["files"]
-    r = await plan_client.get(f"/api/plans/{body['id']}/files/{f['id']}", headers=auth("school"))
+    r = await plan_client.get(f"/api/plans/{body['id']}/files/{f['id']}", headers=auth())
     assert r.status_code == 200
     assert r.content == data and r.headers["x-content-sha256"] == hashlib.sha256(data).hexdigest()
     assert "filename*=UTF-8''" in r.headers["content-disposition"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from duban_shared.app import SessionDep
+from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
 from duban_shared.errors import AppError
 from plan_svc.imports import service
@@ -41,19 +41,23 @@ async def _read_upload(request: Request) -> tuple[bytes, str]:
 
 
 @router.post("/import", response_model=PlanImportOut, status_code=status.HTTP_201_CREATED)
-async def import_plan(request: Request, session: SessionDep, user: CurrentUser) -> PlanImportOut:
+async def import_plan(request: Request, session: SessionDep, ctx: CtxDep, user: CurrentUser) -> PlanImportOut:
     """Parse an uploaded .txt/.docx/.pdf (or posted text) and store it as a draft plan."""
     plans.require_editor(user)
     data, filename = await _read_upload(request)
-    plan, _ = await service.import_document(session=session, data=data, filename=filename, actor=user.username)
+    settings = ctx.settings
+    plan, _ = await service.import_document(session=session, data=data, filename=filename, actor=user.username,
+                                            memory_mb=getattr(settings, "parse_memory_mb", 1024),
+                                            timeout_s=getattr(settings, "parse_timeout_s", 60.0))
     await session.commit()
     tree = PlanOut.model_validate(await plans.plan_tree(session=session, plan=plan))
     return PlanImportOut(id=plan.id, status=plan.status, version=plan.version, draft=tree)
 
 
 @router.get("/{plan_id}/files/{file_id}")
-async def download_file(plan_id: str, file_id: str, session: SessionDep, _user: CurrentUser) -> Response:
-    """The original document as uploaded."""
+async def download_file(plan_id: str, file_id: str, session: SessionDep, user: CurrentUser) -> Response:
+    """The original document as uploaded (plan editors only)."""
+    plans.require_editor(user)
     f = await service.get_file(session=session, plan_id=plan_id, file_id=file_id)
     disposition = f"attachment; filename*=UTF-8''{quote(f.filename)}"
     return Response(f.data, media_type=f.content_type, headers={"Content-Disposition": disposition, "X-Content-SHA256": f.sha256})

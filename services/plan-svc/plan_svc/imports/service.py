@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import mimetypes
 from typing import Any
@@ -11,10 +10,12 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.errors import AppError, not_found
-from plan_svc.parsing import MAX_UPLOAD_BYTES, PlanParseError, parse_plan_file, parse_plan_text
+from plan_svc.parsing import PlanParseError
+from plan_svc.parsing.sandbox import parse_isolated
 from plan_svc.plans.models import Plan, PlanFile
 from plan_svc.plans.schemas import PlanDraftIn
 from plan_svc.plans.service import create_from_draft, new_id
+from plan_svc.units.service import resolve_draft, resolver
 
 # Parser codes that mean "the upload itself is wrong" (413/415); everything else is 422/400.
 _STATUS = {"file_too_large": 413, "unsupported_type": 415}
@@ -46,25 +47,19 @@ def fit_draft(raw: dict[str, Any]) -> PlanDraftIn:
         raise AppError(422, "draft_invalid", "解析结果不完整，无法保存为计划草稿", exc.errors(include_url=False, include_context=False)) from exc
 
 
-def parse_upload(data: bytes, filename: str) -> dict[str, Any]:
-    """Parse an uploaded document (or raw text when filename is empty) into a draft dict."""
+async def parse_upload(data: bytes, filename: str, *, memory_mb: int, timeout_s: float) -> dict[str, Any]:
+    """Parse an upload (raw text when filename is empty) in a limited child process; clear 4xx for bad documents."""
     try:
-        if not filename:
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise PlanParseError("file_too_large", "文件超过 20 MB，无法导入")
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise PlanParseError("bad_encoding", "正文不是 UTF-8 文本，请以文件方式上传") from exc
-            return parse_plan_text(text)
-        return parse_plan_file(data, filename)
+        return await parse_isolated(data, filename, memory_mb=memory_mb, timeout_s=timeout_s)
     except PlanParseError as exc:
         raise AppError(_STATUS.get(exc.code, 422), exc.code, exc.message) from exc
 
 
-async def import_document(*, session: AsyncSession, data: bytes, filename: str, actor: str) -> tuple[Plan, PlanFile | None]:
+async def import_document(*, session: AsyncSession, data: bytes, filename: str, actor: str,
+                          memory_mb: int = 1024, timeout_s: float = 60.0) -> tuple[Plan, PlanFile | None]:
     """Parse and store a document as a draft plan; the original is kept with it. Nothing is stored on failure."""
-    parsed = await asyncio.to_thread(parse_upload, data, filename)
+    parsed = await parse_upload(data, filename, memory_mb=memory_mb, timeout_s=timeout_s)
+    resolve_draft(parsed, await resolver(session=session))
     plan = await create_from_draft(session=session, draft=fit_draft(parsed), actor=actor)
     original = None
     if filename:

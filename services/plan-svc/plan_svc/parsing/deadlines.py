@@ -31,6 +31,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?<![\d年]){_M}月(上旬|中旬|下旬)(?:前|之前|以前|末)?"), "m_part"),
     (re.compile(r"(?<![\d年])(?:年内|年底前|年底|年末|本年度内|年度内|今年底|今年内)"), "year_end"),
 ]
+# A pattern can only match when its key character is in the text: a cheap test that skips most patterns.
+_NEEDS = {"ymd": "年", "ym_end": "年", "y_end": "年", "spring_start": "春", "autumn_start": "秋", "spring": "春", "autumn": "秋",
+          "h1": "半暑期中", "h2": "半", "q3": "季国", "quarter": "季", "md": "月", "m_end": "月", "m_before": "月", "m_part": "旬",
+          "year_end": "年"}
 _OPTIONAL_YEAR = {"spring_start", "autumn_start", "spring", "autumn", "h1", "h2", "q3", "quarter"}
 
 
@@ -100,6 +104,8 @@ def find_deadline_text(text: str, year: int | None) -> tuple[str | None, str | N
     found: list[tuple[date, str]] = []
     taken = bytearray(len(text))  # characters already read as part of a date, so a shorter pattern does not reread them
     for pattern, kind in _PATTERNS:
+        if not any(ch in text for ch in _NEEDS[kind]):
+            continue
         for m in pattern.finditer(text):
             if taken.find(1, m.start(), m.end()) != -1 or _PAST.search(text, max(0, m.start() - 3), m.start() + 2):
                 continue  # 截至2022年底 states a fact about the past, not a deadline

@@ -10,6 +10,7 @@ from pathlib import PurePath
 from charset_normalizer import from_bytes
 
 from plan_svc.parsing.errors import MAX_UPLOAD_BYTES, PlanParseError
+from plan_svc.parsing.legacy import LEGACY_EXT, convert_to_docx
 
 TEXT_EXT = {".txt", ".text", ".md", ".csv", ""}
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"}
@@ -85,6 +86,11 @@ def extract_text(data: bytes, filename: str) -> str:
     kind = _sniff(data)
     if ext in IMAGE_EXT or kind == "image":
         raise PlanParseError("image_only", "这是图片文件，无法识别其中的文字；请上传 .txt、.docx 或文字版 .pdf")
+    legacy = kind == "ole" or data.startswith(b"{\\rtf") or kind == "zip" and ext == ".odt"
+    if legacy and ext not in {".xls", ".xlsx", ".ppt", ".pptx", ".et", ".dps"}:
+        from plan_svc.parsing.office import docx_text
+
+        return docx_text(convert_to_docx(data, ext if ext in LEGACY_EXT else ".doc"))
     if kind == "ole" or (ext in OLD_OFFICE_EXT and kind not in ("pdf", "docx")):
         hint = "请在 Word/WPS 中另存为 .docx 后再上传" if ext in {".doc", ".wps", ".rtf", ".odt", ""} or kind == "ole" else "请上传 .txt、.docx 或 .pdf"
         raise PlanParseError("unsupported_type", f"不支持该文件类型（{ext or '未知'}），{hint}")

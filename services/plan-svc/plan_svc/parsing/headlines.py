@@ -49,6 +49,9 @@ def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
         para_start = pos == 0 or text[pos - 1] == "\n" or sent.startswith("\n")
         has_body = idx + 1 < len(sentences)
         if is_headline(sent) and has_body and (para_start or (items and body_len >= MIN_BODY) or (not items and (not intro or intro_len >= MIN_BODY))):
+            if len(items) == 1 and body_len == 0 and para_start:
+                intro += items.pop()  # a short lead-in (今年重点抓好以下工作。) standing alone before the first headline
+                intro_len += len(intro[-1])
             items.append([sent])
             body_len = 0
         elif items:

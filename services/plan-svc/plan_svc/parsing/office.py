@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from plan_svc.parsing.errors import PlanParseError
+from plan_svc.parsing.guards import check_zip
 from plan_svc.parsing.numerals import int_to_cn
 
 _CN_FORMATS = {"chineseCounting", "chineseCountingThousand", "ideographTraditional", "japaneseCounting", "taiwaneseCounting"}
@@ -92,12 +93,19 @@ def docx_text(data: bytes) -> str:
     """Paragraph and table text in order; each table cell on its own line(s), merged cells once."""
     from docx import Document
 
+    check_zip(data)
     try:
         doc = Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises zip, xml and key errors for damaged files
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
+    except Exception as exc:
+        if "memory" in str(exc).lower():
+            raise MemoryError(str(exc)) from exc  # lxml reports its failed allocations as parse errors  # python-docx raises zip, xml and key errors for damaged files
         raise PlanParseError("corrupt_file", "Word 文件已损坏或不是 .docx 格式，请用 Word/WPS 另存为 .docx 后再上传") from exc
     try:
         lines = _lines(doc)
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
     except Exception as exc:  # damaged XML inside a valid zip surfaces as many error types
         raise PlanParseError("corrupt_file", "Word 文件内容已损坏，无法读取，请用 Word/WPS 另存为 .docx 后再上传") from exc
     text = "\n".join(lines)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from plan_svc.parsing.errors import PlanParseError
+from plan_svc.parsing.guards import check_pdf_page
 
 _MAX_PAGES = 300
 
@@ -49,7 +50,14 @@ def pdf_text(data: bytes) -> str:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [_page_text(p) for p in pdf.pages[:_MAX_PAGES]]
+            pages = []
+            for p in pdf.pages[:_MAX_PAGES]:
+                check_pdf_page(p)  # before layout analysis, which is what a drawing bomb makes expensive
+                pages.append(_page_text(p))
+    except PlanParseError:
+        raise
+    except MemoryError:
+        raise  # the sandbox turns it into document_too_complex; it is not a damaged file
     except Exception as exc:  # pdfminer raises many unrelated types for damaged or encrypted files
         name = type(exc).__name__
         if "Password" in name or "Encrypt" in name:

@@ -13,8 +13,28 @@ WEIGHTS = {
 }
 CHECK_BELOW = 0.8
 MAX_CHECK = 30
-_EXPLICIT_DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月(?:底|末)|年底|年末|年内|\d{4}年(?:底|末)?$")
+_EXPLICIT_DATE = re.compile(r"[\d一二三四五六七八九十]{1,2}月(?:\d{1,2}日|底|末)|\d{4}年\d{1,2}月|年底|年末|年内|\d{4}年(?:底|末)?$")
 _MASK = re.compile(r"\*{2,}")
+
+
+# Reasons about units, which an edit of the item's units makes stale.
+UNIT_REASONS = ("没有写明牵头或责任单位", "单位按别名对应", "单位按简称推断", "单位未能对应到名录", "责任单位取自")
+_PREFIX_CODES = (("原文没有编号", "headline"), ("原文只有", "sections_as_items"), ("没有用句号", "long_title"),
+                 ("没有写明牵头", "no_units"), ("责任单位取自部分", "section_units"), ("前面的条目编号", "gap"),
+                 ("条目之后有一段", "lost_after"), ("原文在这一条", "cut_off"), ("时限“", "fuzzy_deadline"), ("有被网站遮挡", "masked"),
+                 ("条目很长", "long_body"), ("单位按别名", "unit_alias"), ("单位按简称", "unit_guess"), ("单位未能对应", "unit_unresolved"),
+                 ("部分开头的导语", "lead_in"))
+
+
+def rescore(item: dict[str, Any], reasons: list[str]) -> None:
+    """Set an item's reasons anew and its confidence from them (after an edit removed some doubts)."""
+    item["reasons"], item["confidence"] = [], 1.0
+    for text in reasons:
+        code = next((c for prefix, c in _PREFIX_CODES if text.startswith(prefix)), None)
+        if code is None:
+            item["reasons"].append(text)
+        else:
+            add(item, code, text)
 
 
 def add(item: dict[str, Any], code: str, text: str) -> None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 _ROLE = r"(?:牵头|主责|主办|承办|主要责任|责任|协同配合|配合|协办|参与|协同|协助|实施)"
-_KIND = r"(?:单位|处室|科室|部门|领导|处|科)"
+_KIND = r"(?:单位|处室|科室|股室|部门|领导|处|科|股)"
 # 责任处室、单位（按处室、单位顺序排列，下同）： is one label with a note.
 _LABEL_TEXT = rf"({_ROLE}{_KIND}(?:、{_KIND})?)(?:（[^（）]{{0,30}}）)?\s*[：:]"
 _LABEL = re.compile(_LABEL_TEXT)
@@ -26,6 +26,17 @@ class Units:
     leaders: list[str] = field(default_factory=list)
     found: bool = False
     own_line: bool = False
+
+
+_SPLIT_LABEL = re.compile(r"([（【\[][^（）【】\[\]\n]{0,12})\n([^\n]{0,16})")
+
+
+def _join_split_labels(text: str) -> str:
+    """A clause label wrapped over two lines by a PDF (（责任股\n室：…）) joined again."""
+    def repl(m: re.Match[str]) -> str:
+        joined = m.group(1) + m.group(2)
+        return joined if _OPEN.match(joined) else m.group(0)
+    return _SPLIT_LABEL.sub(repl, text) if "\n" in text else text
 
 
 def is_unit_line(line: str) -> bool:
@@ -128,6 +139,7 @@ def _tail_start(text: str) -> int | None:
 def extract_units(text: str) -> tuple[str, Units]:
     """The text without its responsibility clauses, and the units they named."""
     units = Units()
+    text = _join_split_labels(text)
     kept: list[str] = []
     for line in text.split("\n"):
         if is_unit_line(line) and not line.lstrip().startswith(("（", "【", "[")):

@@ -56,6 +56,14 @@ class Item(PlanSvcModel, table=True):
     supporting_units: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False))
     deadline: date | None = None
     targets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON, nullable=False))
+    # The document's own words and the parser's doubts, kept for the reviewer (migration 0002_parser).
+    group: str | None = Field(default=None, max_length=300)
+    deadline_text: str | None = Field(default=None, max_length=100)
+    lead_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]"))
+    supporting_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]"))
+    unresolved_units: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]"))
+    confidence: float | None = None
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]"))
 
 
 class Indicator(PlanSvcModel, table=True):

@@ -1,24 +1,21 @@
 """/api/plans: create, list, read, edit items, publish."""
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import func
-from sqlmodel import select
 
 from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
 from plan_svc.plans import service
-from plan_svc.plans.models import Plan
 from plan_svc.plans.schemas import ItemOut, ItemPatch, PlanDraftIn, PlanOut, PlanPage, PlanSummary, PublishOut
+from plan_svc.plans.visibility import is_editor, published_tree
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
 @router.get("", response_model=PlanPage)
-async def list_plans(session: SessionDep, _user: CurrentUser, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)) -> PlanPage:
-    """Plans, newest first."""
-    total = (await session.exec(select(func.count()).select_from(Plan))).one()
-    rows = (await session.exec(select(Plan).order_by(Plan.created_at.desc()).limit(limit).offset(offset))).all()  # type: ignore[attr-defined]
-    return PlanPage(items=[PlanSummary.model_validate(p, from_attributes=True) for p in rows], total=int(total))
+async def list_plans(session: SessionDep, user: CurrentUser, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)) -> PlanPage:
+    """Plans, newest first; units that do not edit plans see published plans only."""
+    page = await service.list_plans(session=session, published_only=not is_editor(user), limit=limit, offset=offset)
+    return PlanPage(items=[PlanSummary.model_validate(p) for p in page["items"]], total=page["total"])
 
 
 @router.post("", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
@@ -31,9 +28,11 @@ async def create_plan(draft: PlanDraftIn, session: SessionDep, user: CurrentUser
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-async def get_plan(plan_id: str, session: SessionDep, _user: CurrentUser) -> PlanOut:
-    """A plan with its sections, items and indicators."""
+async def get_plan(plan_id: str, session: SessionDep, user: CurrentUser) -> PlanOut:
+    """A plan with its sections, items and indicators; non-editors get the last published version."""
     plan = await service.get_plan(session=session, plan_id=plan_id)
+    if not is_editor(user):
+        return PlanOut.model_validate(await published_tree(session=session, plan=plan))
     return PlanOut.model_validate(await service.plan_tree(session=session, plan=plan))
 
 

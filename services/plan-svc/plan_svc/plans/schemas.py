@@ -48,6 +48,13 @@ class ItemIn(BaseModel):
     deadline: date | None = None
     indicators: list[IndicatorIn] = []
     targets: Targets = Targets()
+    group: str | None = Field(default=None, max_length=300)
+    deadline_text: str | None = Field(default=None, max_length=100)
+    lead_unit_ids: list[str] = []
+    supporting_unit_ids: list[str] = []
+    unresolved_units: list[str] = []
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    reasons: list[str] = []
 
 
 class ItemOut(ItemIn):
@@ -117,6 +124,7 @@ class PlanOut(PlanSummary):
     key_tasks: list[dict[str, Any]]
     sections: list[SectionOut]
     files: list[dict[str, Any]] = []
+    check_first: list[dict[str, Any]] = []
 
 
 class ItemPatch(BaseModel):

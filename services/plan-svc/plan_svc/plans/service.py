@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,8 +15,10 @@ from duban_shared.errors import AppError, not_found
 from duban_shared.events import utcnow
 from duban_shared.events.catalogue import ItemChange, PlanItemSnapshot, PlanPublished, PlanRevised
 from duban_shared.messaging import Outbox
+from plan_svc.parsing.review import check_first
 from plan_svc.plans.models import Indicator, Item, Plan, PlanFile, PlanVersion, Section
 from plan_svc.plans.schemas import IndicatorIn, ItemPatch, PlanDraftIn
+from plan_svc.units.service import reresolve_units
 
 SNAPSHOT_FIELDS = ("title", "body", "lead_units", "supporting_units", "deadline", "indicators", "targets", "number", "section_title")
 
@@ -42,7 +45,9 @@ async def create_from_draft(*, session: AsyncSession, draft: PlanDraftIn, actor:
         for i_pos, it in enumerate(s.items):
             item = Item(id=new_id(), plan_id=plan.id, section_id=section.id, position=i_pos, number=it.number, title=it.title,
                         body=it.body, lead_units=it.lead_units, supporting_units=it.supporting_units, deadline=it.deadline,
-                        targets=it.targets.model_dump())
+                        targets=it.targets.model_dump(), group=it.group, deadline_text=it.deadline_text,
+                        lead_unit_ids=it.lead_unit_ids, supporting_unit_ids=it.supporting_unit_ids,
+                        unresolved_units=it.unresolved_units, confidence=it.confidence, reasons=it.reasons)
             items.append(item)
             indicators += _indicators(item.id, it.indicators)
     # No ORM relationships, so the unit of work does not order parents first: flush level by level.
@@ -50,6 +55,26 @@ async def create_from_draft(*, session: AsyncSession, draft: PlanDraftIn, actor:
         session.add_all(level)
         await session.flush()
     return plan
+
+
+async def list_plans(*, session: AsyncSession, published_only: bool, limit: int, offset: int) -> dict[str, Any]:
+    """A page of plans, newest first; only ever-published plans (as published) when published_only."""
+    query = select(Plan)
+    count = select(func.count()).select_from(Plan)
+    if published_only:
+        query, count = query.where(Plan.version > 0), count.where(Plan.version > 0)
+    total = (await session.exec(count)).one()
+    rows = (await session.exec(query.order_by(Plan.created_at.desc()).limit(limit).offset(offset))).all()  # type: ignore[attr-defined]
+    items = []
+    for p in rows:
+        row = p.model_dump()
+        if published_only:
+            ver = await session.get(PlanVersion, (p.id, p.version))
+            snap = ver.snapshot if ver else {}
+            row.update(title=snap.get("title", p.title), year=snap.get("year", p.year), status="published", dirty=False,
+                       updated_at=ver.published_at if ver else p.updated_at)
+        items.append(row)
+    return {"items": items, "total": int(total)}
 
 
 async def get_plan(*, session: AsyncSession, plan_id: str) -> Plan:
@@ -73,10 +98,12 @@ async def plan_tree(*, session: AsyncSession, plan: Plan) -> dict[str, Any]:
     by_section: dict[str, list[dict[str, Any]]] = {}
     for it in items:
         by_section.setdefault(it.section_id, []).append({**it.model_dump(exclude={"plan_id"}), "indicators": by_item.get(it.id, [])})
+    tree_sections = [{**s.model_dump(exclude={"plan_id"}), "items": by_section.get(s.id, [])} for s in sections]
     return {
         **plan.model_dump(),
-        "sections": [{**s.model_dump(exclude={"plan_id"}), "items": by_section.get(s.id, [])} for s in sections],
+        "sections": tree_sections,
         "files": [{"id": f[0], "filename": f[1], "size": f[2], "uploaded_at": f[3]} for f in files],
+        "check_first": check_first(tree_sections, key="id"),
     }
 
 
@@ -102,6 +129,8 @@ async def patch_item(*, session: AsyncSession, plan_id: str, item_id: str, patch
         for old in (await session.exec(select(Indicator).where(Indicator.item_id == item.id))).all():
             await session.delete(old)
         session.add_all(_indicators(item.id, [IndicatorIn(**d) for d in inds]))
+    if "lead_units" in data or "supporting_units" in data:
+        await reresolve_units(session=session, item=item)
     plan.dirty = plan.version > 0
     plan.updated_at = utcnow()
     session.add_all([item, plan])
