@@ -32,7 +32,7 @@ export const router = createRouter({ history: createWebHistory(), routes })
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!session.checked || !session.user) await loadSession()
-  if (!session.user) return { path: '/login', query: { redirect: to.fullPath } }
+  if (!session.user) return { path: '/login', query: { redirect: to.fullPath, ...(session.expired ? { expired: '1' } : {}) } }
   const role = roleOf(session.user)
   if (to.meta.roles && !to.meta.roles.includes(role)) return LANDING[role] || '/tasks'
   return true
