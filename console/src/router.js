@@ -5,7 +5,7 @@ import Layout from './components/Layout.vue'
 
 const ALL = ['city', 'department', 'district', 'school']
 
-export const LANDING = { city: '/plans', department: '/dashboard', district: '/tasks', school: '/tasks' }
+export const LANDING = { city: '/plans', department: '/plans', district: '/tasks', school: '/tasks' }
 
 export const routes = [
   { path: '/login', component: () => import('./views/Login.vue'), meta: { title: '登录', public: true } },

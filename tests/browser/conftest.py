@@ -167,8 +167,9 @@ class Browser:
         self.expected.append(text)
 
     def unexpected_errors(self) -> list[str]:
-        """Console errors other than the provoked ones."""
-        return [e for e in self.errors if not any(x in e for x in self.expected)]
+        """Console errors other than the provoked ones (with the failed requests behind them)."""
+        console = [e for e in self.errors if "(request)" not in e and not any(x in e for x in self.expected)]
+        return console + [e for e in self.errors if "(request)" in e] if console else []
 
     async def page(self, username: str | None = None, *, phone: bool = False, path: str = "/") -> Any:
         """A new page (its own cookies), logged in as `username` when given."""
@@ -180,6 +181,9 @@ class Browser:
         who = username or "anonymous"
         page.on("console", lambda m: self.errors.append(f"[{who}] {m.text} @ {page.url}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"[{who}] {e} @ {page.url}"))
+        # Chromium's console line names the page, not the request: keep which request failed, for the report.
+        page.on("response", lambda r: self.errors.append(f"[{who}] (request) {r.status} {r.request.method} {r.url}")
+                if r.status >= 400 else None)
         if username:
             await page.goto(f"{self.base}/login?redirect={path}")
             await page.fill("input[name=username]", username)

@@ -230,6 +230,7 @@ async def test_city_dashboard_shows_the_change(stack, browser) -> None:
         return text.isdigit() and int(text) > before
 
     await eventually(changed, timeout=40, what="the dashboard to show the acknowledgement")
+    await page.evaluate("document.querySelector('.el-main').scrollTo(0, 0)")
     await browser.shot(page, "city-dashboard")
 
 
@@ -264,3 +265,51 @@ async def test_lost_connection_shows_a_banner_and_sends_the_action_later(stack, 
     await toast(page, "签收成功")
     task = await stack.district_task(plan_id)
     assert (await stack.call("GET", f"/api/tasks/{task['id']}", "haishu"))["status"] == "acknowledged"
+
+
+LANDINGS = (("city", "/plans", ("导入", "发布")), ("d-jjc", "/plans", ()), ("haishu", "/tasks", ("签收", "转派", "填报")),
+            ("haishu-p001", "/tasks", ("签收", "填报")))
+
+
+async def test_each_role_lands_on_its_work_list_with_its_unit_and_role_in_chinese(stack, browser) -> None:
+    await stack.publish_sample()
+    names = {"city": ("明州市教育局", "计划管理员"), "d-jjc": ("基础教育处", "处室"), "haishu": ("海曙区教育局", "区县"),
+             "haishu-p001": ("", "学校")}
+    for user, landing, labels in LANDINGS:
+        page = await browser.page(user)
+        assert page.url.endswith(landing), (user, page.url)
+        for label in labels:
+            assert await button(page, label).is_visible(), (user, label)
+        unit, role = names[user]
+        who = await page.locator("[data-test=who]").inner_text()
+        assert unit in who and role in who, (user, who)
+        await browser.shot(page, f"{user}-home")
+        await page.context.close()
+    school = await browser.page("haishu-p001", phone=True)
+    assert await button(school, "签收").is_visible() or await school.locator("[data-test=task-cards]").is_visible()
+    width = await school.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the school's page must fit a phone without sideways scrolling"
+    await browser.shot(school, "school-phone-home")
+
+
+PAGES = {"city": ("/plans", "/dashboard", "/tasks", "/review", "/notifications", "/channels"),
+         "haishu": ("/tasks", "/review", "/dashboard", "/notifications", "/channels"),
+         "haishu-p001": ("/tasks", "/notifications", "/channels")}
+
+
+async def test_every_page_of_every_role_renders_without_console_errors(stack, browser) -> None:
+    plan_id = await stack.publish_sample()
+    task = await stack.district_task(plan_id)
+    for user, paths in PAGES.items():
+        page = await browser.page(user)
+        for path in paths:
+            await page.goto(f"{stack.url}{path}")
+            await page.locator(".el-main .el-card").first.wait_for()
+            await page.wait_for_load_state("networkidle")
+        if user != "haishu-p001":
+            await page.goto(f"{stack.url}/tasks/{task['id']}")
+            await page.locator("[data-test=timeline]").wait_for()
+            await page.goto(f"{stack.url}/plans/{plan_id}" if user == "city" else f"{stack.url}/tasks")
+            await page.wait_for_load_state("networkidle")
+        await page.context.close()
+    # The assertion is the browser fixture's: no page logged an error.
