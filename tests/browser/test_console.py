@@ -246,6 +246,11 @@ async def test_expired_session_returns_to_login_and_back_to_the_page(stack, brow
     await page.fill("input[name=password]", "demo")
     await page.click("button[type=submit]")
     await page.wait_for_url(re.compile(r"/notifications$"))
+    await page.locator("[data-test=who]").click()
+    await page.locator(".el-dropdown-menu__item", has_text="退出登录").click()
+    await page.wait_for_url(re.compile(r"/login"))
+    await page.goto(f"{stack.url}/tasks")
+    await page.wait_for_url(re.compile(r"/login\?redirect=(%2F|/)tasks"))  # the cookie is gone
 
 
 async def test_lost_connection_shows_a_banner_and_sends_the_action_later(stack, browser) -> None:
