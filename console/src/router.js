@@ -5,7 +5,7 @@ import Layout from './components/Layout.vue'
 
 const ALL = ['city', 'department', 'district', 'school']
 
-export const LANDING = { city: '/plans', department: '/dashboard', district: '/tasks', school: '/tasks' }
+export const LANDING = { city: '/plans', department: '/plans', district: '/tasks', school: '/tasks' }
 
 export const routes = [
   { path: '/login', component: () => import('./views/Login.vue'), meta: { title: '登录', public: true } },
@@ -32,7 +32,7 @@ export const router = createRouter({ history: createWebHistory(), routes })
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!session.checked || !session.user) await loadSession()
-  if (!session.user) return { path: '/login', query: { redirect: to.fullPath } }
+  if (!session.user) return { path: '/login', query: { redirect: to.fullPath, ...(session.expired ? { expired: '1' } : {}) } }
   const role = roleOf(session.user)
   if (to.meta.roles && !to.meta.roles.includes(role)) return LANDING[role] || '/tasks'
   return true

@@ -2,7 +2,7 @@
 import { reactive } from 'vue'
 import { api } from './api.js'
 
-export const session = reactive({ user: null, checked: false })
+export const session = reactive({ user: null, checked: false, expired: false })
 export const notices = reactive({ unread: 0, latest: [], live: false, listeners: new Set() })
 
 let source = null
@@ -19,7 +19,9 @@ export function roleOf(user) {
 
 export async function loadSession() {
   try {
-    session.user = await api.get('/api/auth/me')
+    const r = await api.get('/api/auth/session')
+    session.user = r.user
+    session.expired = !!r.expired
   } catch {
     session.user = null
   }

@@ -28,7 +28,10 @@ def http_client(settings: GatewaySettings) -> httpx.AsyncClient:
         connect=settings.upstream_connect_timeout, read=settings.upstream_timeout,
         write=settings.upstream_timeout, pool=settings.upstream_pool_timeout,
     )
-    limits = httpx.Limits(max_connections=settings.upstream_max_connections, max_keepalive_connections=50)
+    # Idle connections are dropped well before uvicorn's 5 s keep-alive timeout closes them from the
+    # other side; reusing one the service is closing at that moment would turn into a spurious 502.
+    limits = httpx.Limits(max_connections=settings.upstream_max_connections, max_keepalive_connections=50,
+                          keepalive_expiry=2.0)
     # One client serves every user: it must never keep a cookie one user's response set, and
     # HTTP(S)_PROXY from the environment must not reroute calls to services next door.
     no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))

@@ -91,6 +91,32 @@ async def login(request: Request) -> Response:
     return out
 
 
+async def current(request: Request) -> Response:
+    """GET /api/auth/session: who the cookie belongs to, or `{"user": null}` (a 200, so a fresh page load
+    is not an error in the browser's console)."""
+    token = cookie_session(request)
+    out: Response
+    if not token:
+        out = JSONResponse({"user": None})
+    else:
+        upstream = resolve("/api/auth/me", request.app.state.upstreams)
+        assert upstream is not None
+        client: httpx.AsyncClient = request.app.state.http
+        try:
+            resp = await client.get(upstream.url + "/api/auth/me", headers={"authorization": f"Bearer {token}"})
+        except httpx.TransportError as exc:
+            raise AppError(502, "upstream_unavailable", f"{upstream.label}暂不可用，请稍后再试") from exc
+        if resp.status_code == 200:
+            out = JSONResponse({"user": resp.json(), "csrf_token": csrf_token(token)})
+        elif resp.status_code == 401:
+            out = JSONResponse({"user": None, "expired": True})
+            _clear_cookies(out, request)
+        else:
+            out = Response(resp.content, status_code=resp.status_code, media_type="application/json")
+    out.headers["cache-control"] = "no-store"
+    return out
+
+
 async def logout(request: Request) -> Response:
     """DELETE /api/auth/session: forget the cookie (tokens are stateless; the browser drops its copy)."""
     token = cookie_session(request)
@@ -103,5 +129,6 @@ async def logout(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the session routes (before the `/api/*` catch-all)."""
+    app.add_api_route("/api/auth/session", current, methods=["GET"], include_in_schema=False)
     app.add_api_route("/api/auth/session", login, methods=["POST"], include_in_schema=False)
     app.add_api_route("/api/auth/session", logout, methods=["DELETE"], include_in_schema=False)

@@ -45,6 +45,7 @@ class FakeUpstream:
         return Starlette(routes=[
             Route("/healthz", self.healthz),
             Route("/api/auth/login", self.login, methods=["GET", "POST"]),
+            Route("/api/auth/me", self.me),
             Route("/api/tasks/status/{code:int}", self.status, methods=["GET", "POST"]),
             Route("/api/plans/slow", self.slow),
             Route("/api/plans/import", self.upload, methods=["POST"]),
@@ -83,6 +84,12 @@ class FakeUpstream:
             return JSONResponse({"error": {"code": "invalid_credentials", "message": "用户名或密码错误"}}, status_code=401)
         user = {"username": body["username"], "unit_id": "u-1", "unit_kind": "school", "unit_name": "一小", "roles": ["school"]}
         return JSONResponse({"access_token": f"tok-{body['username']}", "token_type": "bearer", "expires_in": 1800, "user": user})
+
+    async def me(self, request: Request) -> JSONResponse:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not token.startswith("tok-"):
+            return JSONResponse({"error": {"code": "token_expired", "message": "登录已过期，请重新登录"}}, status_code=401)
+        return JSONResponse({"username": token[4:], "unit_id": "u-1", "unit_kind": "school", "unit_name": "一小", "roles": ["school"]})
 
     async def status(self, request: Request) -> Response:
         code = request.path_params["code"]

@@ -130,3 +130,17 @@ async def test_event_stream_authenticates_from_the_cookie(gateway_settings, upst
             upstream.release.set()
     [seen] = [s for s in upstream.seen if s["raw_path"] == "/api/notifications/stream"]
     assert _headers(seen)["authorization"] == ["Bearer tok-p001"]
+
+
+async def test_session_endpoint_says_who_is_logged_in(gateway) -> None:
+    async with gateway() as client:
+        nobody = await client.get("/api/auth/session")
+        login = await client.post("/api/auth/session", json={"username": "p001", "password": "demo"})
+        me = await client.get("/api/auth/session")
+        client.cookies.set("duban_session", "expired-token")
+        expired = await client.get("/api/auth/session")
+    assert nobody.status_code == 200 and nobody.json() == {"user": None}
+    assert me.status_code == 200 and me.json()["user"]["username"] == "p001"
+    assert me.json()["csrf_token"] == login.json()["csrf_token"]
+    assert expired.status_code == 200 and expired.json()["user"] is None and expired.json()["expired"] is True
+    assert "max-age=0" in expired.headers["set-cookie"].lower()  # the dead cookie is dropped
