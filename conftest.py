@@ -71,3 +71,13 @@ def make_settings(db_factory: DatabaseFactory, tmp_path: Path, broker: EmbeddedB
         return cls(**values)
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _publisher_keys(tmp_path: Path) -> Iterator[None]:
+    """Test publishers sign as each topic's owner with the keys the services of this test use (var/keys)."""
+    from duban_shared.testing import publisher
+
+    publisher.DEFAULT_KEYS_DIR = tmp_path / "var" / "keys"
+    yield
+    publisher.DEFAULT_KEYS_DIR = None
