@@ -28,6 +28,6 @@ def create_app(settings: PlanSettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[imports_router, plans_router, editing_router],
         body_limits={"/api/plans/import": 21 * 1024 * 1024},
-        consumers=[ConsumerSpec("directory", [DIRECTORY_TOPIC], unit_handlers.handlers)],
+        consumers=[ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router])],
     )
     return build_app(spec, settings)

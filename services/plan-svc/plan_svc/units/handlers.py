@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from duban_shared.app import ServiceContext
-from duban_shared.events import Envelope
 from duban_shared.events.catalogue import UnitUpserted
-from duban_shared.messaging import Handler
+from duban_shared.messaging.handlers import EventRouter
+from duban_shared.uow import UnitOfWork
 from plan_svc.units.service import upsert_unit
 
+router = EventRouter()
 
-def handlers(_ctx: ServiceContext) -> dict[str, Handler]:
-    """Handlers of plan-svc's directory consumer."""
 
-    async def on_unit_upserted(session: AsyncSession, _env: Envelope, payload: BaseModel) -> None:
-        assert isinstance(payload, UnitUpserted)
-        await upsert_unit(session=session, event=payload)
-
-    return {UnitUpserted.TYPE: on_unit_upserted}
+@router.handles(UnitUpserted)
+async def on_unit_upserted(uow: UnitOfWork, event: UnitUpserted) -> None:
+    """Keep the local directory copy."""
+    await upsert_unit(session=uow.session, event=event)
