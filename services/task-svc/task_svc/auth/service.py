@@ -8,6 +8,7 @@ import secrets
 import time
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,7 +53,10 @@ async def authenticate(*, session: AsyncSession, username: str, password: str, a
     matches = await asyncio.to_thread(verify_password, password, account.password_hash if account else None)
     if not matches or account is None or not account.active:
         await throttle.record_failure(session=session, username=username, address=address)
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:  # a concurrent first failure made the same counter row; this one goes uncounted
+            await session.rollback()
         raise AppError(401, "invalid_credentials", "用户名或密码错误")
     await throttle.record_success(session=session, username=username)
     return await principal_for(session=session, account=account)
