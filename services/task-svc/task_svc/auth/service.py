@@ -111,12 +111,35 @@ async def unit_known(*, session: AsyncSession, unit_id: str) -> bool:
     return unit is not None and unit.active
 
 
-async def ensure_admin(*, session: AsyncSession, city_unit_id: str | None, password: str) -> None:
-    """Create the `admin` account once (city bureau administrator)."""
-    if await session.get(Account, "admin") is None:
+async def ensure_admin(*, session: AsyncSession, city_unit_id: str | None, password: str, replace: str | None = None) -> None:
+    """Create the `admin` account once (city bureau administrator); an existing one still on `replace` gets `password`."""
+    admin = await session.get(Account, "admin")
+    if admin is None:
         pw_hash = await asyncio.to_thread(hash_password, password)
         session.add(Account(username="admin", password_hash=pw_hash, unit_id=city_unit_id,
                             roles="admin plan_admin city", display_name="系统管理员"))
+    elif replace is not None and await asyncio.to_thread(verify_password, replace, admin.password_hash):
+        admin.password_hash = await asyncio.to_thread(hash_password, password)
+        await revoke_all(session=session, account=admin)
+
+
+async def retire_demo_passwords(*, session: AsyncSession, demo_password: str) -> int:
+    """Production start: accounts still on the demo password lose it and wait for an activation code.
+
+    Demo accounts were made in batches sharing one hash, so checking each hash that several accounts
+    share finds them with a handful of bcrypt checks; returns how many were retired. (`admin` is
+    handled by ensure_admin.)
+    """
+    shared = sa.select(Account.password_hash).group_by(Account.password_hash).having(sa.func.count() > 1)  # type: ignore[arg-type]
+    hashes = set((await session.execute(shared)).scalars().all()) - {UNUSABLE}
+    retired = 0
+    for h in hashes:
+        if await asyncio.to_thread(verify_password, demo_password, h):
+            for account in (await session.exec(select(Account).where(Account.password_hash == h, Account.username != "admin"))).all():
+                account.password_hash = UNUSABLE
+                await revoke_all(session=session, account=account)
+                retired += 1
+    return retired
 
 
 async def ensure_unit_accounts(*, session: AsyncSession, units: list[Unit], password_hash: str | None) -> int:
