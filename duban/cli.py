@@ -143,6 +143,11 @@ def directory_import(
         await db.dispose()
         return parents
 
+    from duban_shared.settings import ServiceSettings
+
+    if password is not None and not ServiceSettings().demo_mode:
+        err.print("[red]--password 只能在演示模式（DUBAN_DEMO=true）下使用；生产环境的单位账号凭激活码激活[/]")
+        raise typer.Exit(2)
     parents = asyncio.run(_known())
     try:
         parsed = read_directory_file(file.read_bytes(), file.name, known_codes=set(parents), known_parents=parents)
@@ -173,7 +178,10 @@ def directory_demo(
         out.write_bytes(data)
         console.print(f"已写出 {len(records)} 个单位到 {out}")
         return
-    totals = asyncio.run(_upsert(records, "demo"))
+    from duban_shared.settings import ServiceSettings
+
+    # The shared demo password only in demo mode; elsewhere the accounts wait for activation codes.
+    totals = asyncio.run(_upsert(records, "demo" if ServiceSettings().demo_mode else None))
     console.print(f"演示名录：新增 {totals['created']}，更新 {totals['updated']}，未变 {totals['unchanged']}；新建账号 {totals['accounts_created']}")
 
 

@@ -16,7 +16,7 @@ from task_svc.auth.guard import LocalTokenGuard
 from task_svc.auth.router import internal as auth_internal
 from task_svc.auth.router import router as auth_router
 from task_svc.base import TABLES
-from task_svc.config import TaskSettings
+from task_svc.config import DEMO_PASSWORD, TaskSettings
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
@@ -47,7 +47,12 @@ async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
         await load_demo_directory(ctx, settings.unit_password if settings.demo_mode else None)
     async with ctx.db.sessionmaker() as session:
         city = (await session.exec(select(Unit).where(Unit.kind == "city"))).first()
-        await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=app.state.admin_password)
+        await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=app.state.admin_password,
+                                    replace=None if settings.demo_mode else DEMO_PASSWORD)
+        if not settings.demo_mode:
+            retired = await accounts.retire_demo_passwords(session=session, demo_password=DEMO_PASSWORD)
+            if retired:
+                log.warning("%d accounts still had the demo password: it no longer works, they need activation codes", retired)
         await session.commit()
 
 

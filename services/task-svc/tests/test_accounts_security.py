@@ -212,3 +212,17 @@ async def test_directory_import_refuses_formula_unit_names(make_settings) -> Non
         body = r.json()
         assert r.status_code == 200, body
         assert body["created"] == 1 and len(body["errors"]) == 3 and all("开头" in e["message"] for e in body["errors"])
+
+
+async def test_switching_a_demo_installation_to_production_retires_the_demo_password(make_settings) -> None:
+    """An installation that ran in demo mode keeps its data, but nobody logs in with `demo` once it runs in production."""
+    settings = make_settings(TaskSettings)
+    async with running(create_app(settings)) as c:
+        h = bearer((await login(c, "admin", "demo")).json()["access_token"])
+        await c.post("/api/directory/import", files={"file": ("名录.csv", CSV, "text/csv")}, headers=h)
+        await login(c, "D1", "demo")
+    production = prod(make_settings, database_url=settings.database_url)
+    async with running(create_app(production)) as c:
+        for user in ("admin", "D1", "S1", "C0"):
+            await login(c, user, "demo", 401)
+        await login(c, "admin", ADMIN_PW)

@@ -123,3 +123,16 @@ def test_directory_import_refuses_unreadable_files(cli: tuple[Run, str, Path], t
     assert r.returncode == 2
     assert "无法导入" in r.stderr
     assert _count(url, "SELECT count(*) FROM units") == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_import_password_only_in_demo_mode(cli: tuple[Run, str, Path], tmp_path: Path) -> None:
+    """Issue 12: a shared initial password for imported units is a demo convenience, refused in production."""
+    run, url, _ = cli
+    f = tmp_path / "units.csv"
+    f.write_text("code,name,kind,parent_code\nC0,明州市教育局,city,\n", encoding="utf-8")
+    r = run("directory", "import", str(f), "--password", "demo")
+    assert r.returncode == 2 and "演示模式" in r.stderr
+    r = run("directory", "import", str(f))
+    assert r.returncode == 0, r.stderr
+    assert _count(url, "SELECT count(*) FROM accounts WHERE password_hash = '!'") == 1  # waits for an activation code

@@ -22,6 +22,9 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token_version', sa.Integer(), server_default='0', nullable=False))
+    # Each existing unit account was its unit's only account: it keeps every person role of the unit.
+    op.execute("UPDATE accounts SET roles = roles || ' operator reviewer leader unit_admin' "
+               "WHERE unit_id IS NOT NULL AND username <> 'admin' AND roles NOT LIKE '%operator%'")
     op.create_table('activation_codes',
     sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),

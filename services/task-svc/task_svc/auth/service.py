@@ -8,6 +8,7 @@ import secrets
 import time
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,7 +53,10 @@ async def authenticate(*, session: AsyncSession, username: str, password: str, a
     matches = await asyncio.to_thread(verify_password, password, account.password_hash if account else None)
     if not matches or account is None or not account.active:
         await throttle.record_failure(session=session, username=username, address=address)
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:  # a concurrent first failure made the same counter row; this one goes uncounted
+            await session.rollback()
         raise AppError(401, "invalid_credentials", "用户名或密码错误")
     await throttle.record_success(session=session, username=username)
     return await principal_for(session=session, account=account)
@@ -107,12 +111,35 @@ async def unit_known(*, session: AsyncSession, unit_id: str) -> bool:
     return unit is not None and unit.active
 
 
-async def ensure_admin(*, session: AsyncSession, city_unit_id: str | None, password: str) -> None:
-    """Create the `admin` account once (city bureau administrator)."""
-    if await session.get(Account, "admin") is None:
+async def ensure_admin(*, session: AsyncSession, city_unit_id: str | None, password: str, replace: str | None = None) -> None:
+    """Create the `admin` account once (city bureau administrator); an existing one still on `replace` gets `password`."""
+    admin = await session.get(Account, "admin")
+    if admin is None:
         pw_hash = await asyncio.to_thread(hash_password, password)
         session.add(Account(username="admin", password_hash=pw_hash, unit_id=city_unit_id,
                             roles="admin plan_admin city", display_name="系统管理员"))
+    elif replace is not None and await asyncio.to_thread(verify_password, replace, admin.password_hash):
+        admin.password_hash = await asyncio.to_thread(hash_password, password)
+        await revoke_all(session=session, account=admin)
+
+
+async def retire_demo_passwords(*, session: AsyncSession, demo_password: str) -> int:
+    """Production start: accounts still on the demo password lose it and wait for an activation code.
+
+    Demo accounts were made in batches sharing one hash, so checking each hash that several accounts
+    share finds them with a handful of bcrypt checks; returns how many were retired. (`admin` is
+    handled by ensure_admin.)
+    """
+    shared = sa.select(Account.password_hash).group_by(Account.password_hash).having(sa.func.count() > 1)  # type: ignore[arg-type]
+    hashes = set((await session.execute(shared)).scalars().all()) - {UNUSABLE}
+    retired = 0
+    for h in hashes:
+        if await asyncio.to_thread(verify_password, demo_password, h):
+            for account in (await session.exec(select(Account).where(Account.password_hash == h, Account.username != "admin"))).all():
+                account.password_hash = UNUSABLE
+                await revoke_all(session=session, account=account)
+                retired += 1
+    return retired
 
 
 async def ensure_unit_accounts(*, session: AsyncSession, units: list[Unit], password_hash: str | None) -> int:
