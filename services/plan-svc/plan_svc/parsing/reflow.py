@@ -17,13 +17,17 @@ _LONE_NUMBER = re.compile(r"^(?:\d{1,3}[、.]?|[-—]\s*\d{1,3}\s*[-—])$")
 _PAGE_MARK = re.compile(r"^\d{1,3}[、.](?!\d)")
 _INLINE_MARK = re.compile(r"(?<=[\u4e00-\u9fff])(?<!第)\d{1,2}、(?=[\u4e00-\u9fff])")
 LONG_LINE = 300
+FEW_LINES = 5
+FEW_LINES_LONG = 80
 
 
 def split_run_on(lines: list[str]) -> list[str]:
     """Very long lines cut at the headings and numbered items they swallowed; a leading plan title cut off."""
     out: list[str] = []
+    # A document of a handful of lines lost its line breaks; elsewhere only a very long line is suspect.
+    limit = FEW_LINES_LONG if len(lines) <= FEW_LINES else LONG_LINE
     for k, line in enumerate(lines):
-        if len(line) < LONG_LINE:
+        if len(line) < limit:
             out.append(line)
             continue
         if k == 0 or not out:
