@@ -27,7 +27,10 @@ def print_outline(draft: dict[str, Any], console: Console) -> None:
             if it.get("group") and it["group"] != group:
                 group = it["group"]
                 t.add_row("", f"[bold]{escape(group)}[/]", "", "", "", "")
-            cells = (it["number"], it["title"], "、".join(it["lead_units"]), "、".join(it["supporting_units"]), it.get("deadline") or "", _indicators(it))
+            when = it.get("deadline") or ""
+            if when and it.get("deadline_text"):
+                when += f"（{it['deadline_text']}）"
+            cells = (it["number"], it["title"], "、".join(it["lead_units"]), "、".join(it["supporting_units"]), when, _indicators(it))
             t.add_row(*(escape(c) for c in cells))
         console.print(t)
     if draft.get("key_tasks"):
@@ -39,3 +42,6 @@ def print_outline(draft: dict[str, Any], console: Console) -> None:
         console.print(t)
     for w in draft.get("warnings", []):
         console.print(f"[yellow]提示：{escape(w)}[/]")
+    for c in draft.get("check_first", []):
+        where = f"第{c['section']}部分第{c['number']}条" if c.get("section") else f"第{c['number']}条"
+        console.print(f"[cyan]先核对：{escape(where)}“{escape(c['title'])}”（置信度 {c['confidence']:.2f}）：{escape('；'.join(c['reasons']))}[/]")

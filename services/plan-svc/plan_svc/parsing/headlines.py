@@ -39,8 +39,14 @@ def is_headline(sentence: str) -> bool:
 
 def split_headlines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """(intro text, [(headline, body)]) for the text of one section; no items when the shape does not fit."""
-    # A responsibility line of its own closes the item above it, even without a full stop.
-    text = break_after_clauses(join_lines([x + "。" if is_unit_line(x) and x[-1] not in TERMINAL else x for x in lines]))
+    # A responsibility line of its own closes the item above it, even without a full stop; a short unpunctuated
+    # line that opens a paragraph is a headline set on a line of its own.
+    marked = []
+    for k, x in enumerate(lines):
+        opens = k == 0 or lines[k - 1][-1] in TERMINAL or is_unit_line(lines[k - 1])
+        alone = opens and k + 1 < len(lines) and 4 <= len(x) <= MAX_HEADLINE and not re.search(r"[，。；：、！？,;:\d%（）]", x)
+        marked.append(x + "。" if (is_unit_line(x) or alone) and x[-1] not in TERMINAL else x)
+    text = break_after_clauses(join_lines(marked))
     sentences = [(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     intro: list[str] = []
     items: list[list[str]] = []

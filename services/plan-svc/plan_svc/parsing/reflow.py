@@ -14,16 +14,21 @@ _BREAK_CN = re.compile(rf"(?<=.)(?=第[{_CN}]{{1,3}}(?:部分|章)|(?<![{_CN}第
 _BREAK_NUM = re.compile(r"(?<=[。；！？）])(?=\d{1,2}[.、](?!\d)|（\d{1,2}）|[①-⑳])")
 _LEAD_TITLE = re.compile(rf"^((?!关于印发)[^。，；！？：]{{2,40}}?{PLAN_KINDS})(?=[^。，；！？：（]{{2}})")
 _LONE_NUMBER = re.compile(r"^(?:\d{1,3}[、.]?|[-—]\s*\d{1,3}\s*[-—])$")
+_PAGE_WORD = re.compile(r"^第?\d{1,3}页(?:[/，,]?共\d{1,3}页)?$")
 _PAGE_MARK = re.compile(r"^\d{1,3}[、.](?!\d)")
 _INLINE_MARK = re.compile(r"(?<=[\u4e00-\u9fff])(?<!第)\d{1,2}、(?=[\u4e00-\u9fff])")
 LONG_LINE = 300
+FEW_LINES = 5
+FEW_LINES_LONG = 80
 
 
 def split_run_on(lines: list[str]) -> list[str]:
     """Very long lines cut at the headings and numbered items they swallowed; a leading plan title cut off."""
     out: list[str] = []
+    # A document of a handful of lines lost its line breaks; elsewhere only a very long line is suspect.
+    limit = FEW_LINES_LONG if len(lines) <= FEW_LINES else LONG_LINE
     for k, line in enumerate(lines):
-        if len(line) < LONG_LINE:
+        if len(line) < limit:
             out.append(line)
             continue
         if k == 0 or not out:
@@ -49,6 +54,11 @@ def drop_page_marks(lines: list[str]) -> tuple[list[str], int]:
         prev = out[-1] if out else ""
         mid_sentence = bool(prev) and prev != LOST and prev[-1] not in TERMINAL and not _heading_like(prev)
         if _LONE_NUMBER.match(line):
+            removed += 1
+            continue
+        if _PAGE_WORD.match(line):
+            if prev.endswith("第"):
+                out[-1] = prev[:-1]  # 第 / 2页 split over two lines
             removed += 1
             continue
         if mid_sentence and _PAGE_MARK.match(line):
