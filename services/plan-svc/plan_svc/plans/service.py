@@ -147,6 +147,8 @@ def snapshot_items(tree: dict[str, Any]) -> list[PlanItemSnapshot]:
                 id=it["id"], position=pos, section_number=s["number"], section_title=s["title"], number=it["number"],
                 title=it["title"], body=it["body"], lead_units=it["lead_units"], supporting_units=it["supporting_units"],
                 deadline=it["deadline"], indicators=it["indicators"], targets=it["targets"] or {},
+                lead_unit_ids=it.get("lead_unit_ids") or [], supporting_unit_ids=it.get("supporting_unit_ids") or [],
+                deadline_text=it.get("deadline_text") or "",
             ))
             pos += 1
     return out
