@@ -436,3 +436,21 @@ class TasksWithdrawn(IntegrationEvent):
     actor: str | None = None
     at: datetime
     task_ids: list[str]
+
+
+# ---- notify (branch notify): notify-svc's own live feed ----------------------------------
+
+# Only notify-svc reads and writes this topic: every replica reads all of it to feed its SSE streams.
+NOTIFY_TOPIC = "notify"
+
+
+class NoticeStreamed(IntegrationEvent):
+    """A notice was created or changed on one notify-svc replica; the others push it to their streams."""
+
+    TYPE = "notice.streamed"
+    TOPIC = NOTIFY_TOPIC
+    KEY_FIELD = "unit_id"
+
+    unit_id: str
+    origin: str
+    notice: dict[str, object]

@@ -18,6 +18,9 @@ class NotificationPublic(BaseModel):
     plan_id: str | None
     created_at: datetime
     read_at: datetime | None
+    urgent: bool = False
+    # How many reminders merged into this notice within the merge window.
+    repeat_count: int = 1
 
 
 class NotificationPage(BaseModel):

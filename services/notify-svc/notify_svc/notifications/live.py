@@ -1,0 +1,95 @@
+"""The live feed: every replica announces its committed notices on the broker and reads everyone's.
+
+A notice is staged with a `notice.streamed` event in the same transaction (outbox), so it is
+announced only if it commits. Each replica reads the whole feed topic without a shared group
+(each its own reader, starting at the end) and pushes what other replicas announced to its
+own open streams; its own notices already went out locally at commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+
+from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
+
+from duban_shared.events import Envelope, utcnow
+from duban_shared.events.catalogue import NOTIFY_TOPIC, NoticeStreamed
+from duban_shared.messaging import KafkaBus
+from duban_shared.messaging.bus import cancel_requested
+from duban_shared.uow import UnitOfWork
+from notify_svc.notifications.hub import NotificationHub
+from notify_svc.notifications.models import Notification
+from notify_svc.notifications.schemas import NotificationPublic
+
+log = logging.getLogger(__name__)
+# A broker that lost its data makes the relay publish again; notices that old are not pushed live.
+MAX_AGE = timedelta(minutes=2)
+
+
+async def announce(uow: UnitOfWork, notice: Notification) -> None:
+    """Stage the notice for the other replicas' streams (published only if the transaction commits)."""
+    feed: LiveFeed | None = uow.ctx.extras.get("live_feed") if uow.ctx is not None else None
+    if feed is None:
+        return
+    public = NotificationPublic.model_validate(notice, from_attributes=True)
+    await uow.emit(NoticeStreamed(unit_id=notice.unit_id, origin=feed.replica_id, notice=public.model_dump(mode="json")))
+
+
+class LiveFeed:
+    """Reads the feed topic from its end and publishes other replicas' notices to the local hub."""
+
+    def __init__(self, *, hub: NotificationHub, bus: KafkaBus) -> None:
+        self.hub = hub
+        self.bus = bus
+        self.replica_id = uuid.uuid4().hex
+        self.topic = bus.topic(NOTIFY_TOPIC)
+        self.received = 0
+
+    async def run(self) -> None:
+        """Read until cancelled, reconnecting across broker outages."""
+        while not cancel_requested():
+            consumer: AIOKafkaConsumer | None = None
+            try:
+                await self.bus.ensure_topics([self.topic])
+                # No group: this replica gets every partition, positioned at the end.
+                consumer = AIOKafkaConsumer(
+                    self.topic, bootstrap_servers=self.bus.bootstrap, group_id=None, enable_auto_commit=False,
+                    auto_offset_reset="latest", client_id=f"{self.bus.client_id}-live", metadata_max_age_ms=5_000,
+                )
+                await consumer.start()
+                while not cancel_requested():
+                    batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                    for records in batch.values():
+                        for rec in records:
+                            self._push(rec.value or b"")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("live feed: %s (%s); reconnecting", exc, type(exc).__name__)
+                await asyncio.sleep(1.0)
+            finally:
+                if consumer is not None:
+                    try:
+                        await asyncio.wait_for(consumer.stop(), 10)
+                    except Exception as exc:  # closing after a broker loss may fail; nothing to keep
+                        log.debug("live feed stop: %s", exc)
+        raise asyncio.CancelledError
+
+    def _push(self, raw: bytes) -> None:
+        try:
+            env = Envelope.from_bytes(raw)
+            if env.type != NoticeStreamed.TYPE:
+                return
+            ev = NoticeStreamed.model_validate(env.payload)
+            item = NotificationPublic.model_validate(ev.notice)
+        except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+            log.warning("live feed: unreadable record skipped (%s)", type(exc).__name__)
+            return
+        if ev.origin == self.replica_id or utcnow() - env.occurred_at > MAX_AGE:
+            return
+        self.received += 1
+        self.hub.publish(ev.unit_id, item)
