@@ -36,8 +36,8 @@ DIRECTORY = [CITY, DEPT, DISTRICT]
 def task_event(cls: type[TaskEvent], task_id: str, *, unit_id: str = DISTRICT.id, issuer_unit_id: str | None = DEPT.id,
                status: str = "assigned", **fields: Any) -> TaskEvent:
     """A task event of the given class with plausible common fields."""
-    return cls(task_id=task_id, plan_id="p-2026", item_id="i-1", level="district", unit_id=unit_id,
-               issuer_unit_id=issuer_unit_id, status=status, actor="tester", at=utcnow(), **fields)  # type: ignore[arg-type]
+    base: dict[str, Any] = dict(plan_id="p-2026", item_id="i-1", level="district", actor="tester", at=utcnow())
+    return cls(task_id=task_id, unit_id=unit_id, issuer_unit_id=issuer_unit_id, status=status, **{**base, **fields})  # type: ignore[arg-type]
 
 
 @dataclass

@@ -15,8 +15,9 @@ router = EventRouter()
 
 @router.handles(TasksAssigned)
 async def on_tasks_assigned(uow: UnitOfWork, event: TasksAssigned) -> None:
-    """Remember the batch's tasks; nobody is told until the plan version's breakdown is complete."""
-    await service.store_assigned(uow=uow, event=event)
+    """Remember the batch's tasks; a plan's breakdown is told on plan.dispatched, a single action at once."""
+    assert uow.envelope is not None
+    await service.store_assigned(uow=uow, event=event, event_id=uow.envelope.id)
 
 
 @router.handles(PlanDispatched)

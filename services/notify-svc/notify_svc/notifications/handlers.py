@@ -56,6 +56,8 @@ async def _notify(uow: UnitOfWork, payload: TaskEvent, msg: Message, settings: N
                                               title=msg.title, body=msg.body, window=window)
         if merged is not None:
             return
+    if isinstance(payload, TaskReassigned) and await service.already_told(session=uow.session, task_id=payload.new_task_id):
+        return  # the plan's digest listed the new task already (the batch overtook this event)
     extra: list[Extra] = []
     if isinstance(payload, TaskOverdue) and msg.unit_id == payload.unit_id:
         unit = units.get(payload.unit_id)

@@ -133,6 +133,12 @@ async def remember_task(*, session: AsyncSession, event: TaskEvent) -> TaskRef |
     return ref
 
 
+async def already_told(*, session: AsyncSession, task_id: str) -> bool:
+    """True when a notice (a digest, a reassignment) already told the task's unit of it."""
+    ref = await session.get(TaskRef, task_id)
+    return ref is not None and ref.digest_id is not None
+
+
 async def mark_told(*, session: AsyncSession, payload: TaskEvent, notice_id: str) -> None:
     """Record that a task's unit was told of it by this notice (a task.created, or the new task of a reassignment)."""
     if isinstance(payload, TaskReassigned):
