@@ -198,6 +198,9 @@ class SmtpSink:
 
     port: int
     messages: list[Any] = field(default_factory=list)
+    # Answer "451 try again later" to this many more messages (their Message-IDs are kept in `refused`).
+    fail: int = 0
+    refused: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Keep the parsed message and its envelope recipients."""
@@ -205,6 +208,10 @@ class SmtpSink:
         from email import policy
 
         msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        if self.fail > 0:
+            self.fail -= 1
+            self.refused.append(str(msg["Message-ID"]))
+            return "451 4.3.0 try again later"
         self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 OK"
 
@@ -368,6 +375,6 @@ def delivery_settings(make_settings: Callable[..., Any], smtp: SmtpSink) -> Noti
     """notify-svc settings for delivery tests: the local SMTP server, loopback robots allowed, a quick worker."""
     return make_settings(
         NotifySettings, sse_ping_seconds=0.3, smtp_host="127.0.0.1", smtp_port=smtp.port, allow_loopback_webhooks=True,
-        worker_poll_seconds=0.1, backoff_seconds=60, max_attempts=3, send_timeout_seconds=1.0, breaker_threshold=3,
+        worker_poll_seconds=0.1, backoff_seconds=60, max_attempts=3, send_timeout_seconds=3.0, breaker_threshold=3,
         breaker_cooldown_seconds=300, console_url="https://duban.example.edu.cn",
     )

@@ -21,6 +21,19 @@ class RobotAdapter:
     def __init__(self, *, timeout: float, allow_loopback: bool) -> None:
         self.timeout = timeout
         self.allow_loopback = allow_loopback
+        self._client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        """One pooled client per adapter (made on first use: building its TLS context is slow)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the pooled client."""
+        if self._client is not None:
+            c, self._client = self._client, None
+            await c.aclose()
 
     def breaker_key(self, target: Target) -> str:
         """One breaker per robot endpoint (scheme, host and path; never the token in the query)."""
@@ -52,8 +65,7 @@ class RobotAdapter:
         url, body = self.request(message, target)
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
-                r = await client.post(url, json=body, headers=headers)
+            r = await self.client().post(url, json=body, headers=headers)
         except httpx.TimeoutException:
             raise SendError("请求超时") from None
         except httpx.HTTPError as exc:

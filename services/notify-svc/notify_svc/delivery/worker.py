@@ -85,6 +85,11 @@ class DeliveryWorker:
         finally:
             for t in list(self.inflight.values()):
                 t.cancel()
+            for a in self.adapters.values():
+                close = getattr(a, "aclose", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        await close()
 
     async def tick(self) -> int:
         """Claim what is due (within each channel's free slots) and start sending it; returns how many."""

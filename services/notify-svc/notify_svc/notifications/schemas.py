@@ -35,3 +35,16 @@ class ReadAllResult(BaseModel):
     """How many notifications were marked read."""
 
     updated: int
+
+
+class DeliveryPublic(BaseModel):
+    """How a notice went out over one channel."""
+
+    channel: str
+    status: str
+    attempts: int
+    last_error: str | None
+    urgent: bool
+    next_attempt_at: datetime
+    held_until: datetime | None
+    sent_at: datetime | None

@@ -26,7 +26,8 @@ from duban_shared.events.catalogue import (
     TaskReassigned,
 )
 from duban_shared.uow import UnitOfWork
-from notify_svc.delivery.service import Extra, plan_deliveries
+from notify_svc.delivery.models import Delivery
+from notify_svc.delivery.service import Extra, deliveries_of, plan_deliveries
 from notify_svc.notifications.hub import stage
 from notify_svc.notifications.live import announce
 from notify_svc.notifications.models import TITLE_MAX, Notification, TaskRef
@@ -206,3 +207,11 @@ async def created_after(*, session: AsyncSession, unit_id: str, notification_id:
     )
     stmt = select(Notification).where(Notification.unit_id == unit_id, later)
     return list((await session.exec(stmt.order_by(col(Notification.created_at), col(Notification.id)).limit(limit))).all())
+
+
+async def deliveries(*, session: AsyncSession, user: Principal, notification_id: str) -> list[Delivery]:
+    """The deliveries of one of the caller's notices; 404 for anyone else's."""
+    n = await session.get(Notification, notification_id)
+    if n is None or user.unit_id is None or n.unit_id != user.unit_id:
+        raise not_found("通知")
+    return await deliveries_of(session=session, notification_ids=[n.id])
