@@ -78,7 +78,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     hub.install(ctx.db)
     ctx.extras["hub"] = hub
     if settings.messaging_enabled and settings.live_feed:
-        ctx.extras["live_feed"] = LiveFeed(hub=hub, bus=ctx.bus)
+        ctx.extras["live_feed"] = LiveFeed(hub=hub, bus=ctx.bus, metrics=ctx.metrics)
     if settings.delivery_enabled:
         worker = DeliveryWorker(db=ctx.db, settings=settings, adapters=adapters(settings), metrics=DeliveryMetrics(ctx.metrics))
         worker.install()

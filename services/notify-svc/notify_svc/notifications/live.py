@@ -14,12 +14,14 @@ import uuid
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from duban_shared.events import Envelope, utcnow
 from duban_shared.events.catalogue import NOTIFY_TOPIC, NoticeStreamed
 from duban_shared.messaging import KafkaBus
 from duban_shared.messaging.bus import cancel_requested
+from duban_shared.metrics import ServiceMetrics
 from duban_shared.uow import UnitOfWork
 from notify_svc.notifications.hub import NotificationHub
 from notify_svc.notifications.models import Notification
@@ -42,12 +44,14 @@ async def announce(uow: UnitOfWork, notice: Notification) -> None:
 class LiveFeed:
     """Reads the feed topic from its end and publishes other replicas' notices to the local hub."""
 
-    def __init__(self, *, hub: NotificationHub, bus: KafkaBus) -> None:
+    def __init__(self, *, hub: NotificationHub, bus: KafkaBus, metrics: ServiceMetrics) -> None:
         self.hub = hub
         self.bus = bus
         self.replica_id = uuid.uuid4().hex
         self.topic = bus.topic(NOTIFY_TOPIC)
-        self.received = 0
+        p, r = metrics.prefix, metrics.registry
+        self.ready = Gauge(f"{p}_live_feed_ready", "1 once this replica reads the live feed", registry=r)
+        self.received = Counter(f"{p}_live_feed_received_total", "Notices of other replicas pushed to local streams", registry=r)
 
     async def run(self) -> None:
         """Read until cancelled, reconnecting across broker outages."""
@@ -63,6 +67,7 @@ class LiveFeed:
                 await consumer.start()
                 while not cancel_requested():
                     batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                    self.ready.set(1)  # positions are resolved after the first fetch round
                     for records in batch.values():
                         for rec in records:
                             self._push(rec.value or b"")
@@ -72,6 +77,7 @@ class LiveFeed:
                 log.warning("live feed: %s (%s); reconnecting", exc, type(exc).__name__)
                 await asyncio.sleep(1.0)
             finally:
+                self.ready.set(0)
                 if consumer is not None:
                     try:
                         await asyncio.wait_for(consumer.stop(), 10)
@@ -91,5 +97,5 @@ class LiveFeed:
             return
         if ev.origin == self.replica_id or utcnow() - env.occurred_at > MAX_AGE:
             return
-        self.received += 1
+        self.received.inc()
         self.hub.publish(ev.unit_id, item)
