@@ -173,7 +173,8 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
     async with running(app):
         await kit.load_directory(app, writer)
         await writer.send(UnitUpserted(id=kit.DISTRICT.id, code=kit.DISTRICT.code, name="东城区教育体育局", kind="district",
-                                       parent_id=kit.CITY.id, active=False))
+                                       parent_id=kit.CITY.id, active=False, enrolment=52000, email="dc@example.edu.cn",
+                                       leader_name="王局长", leader_email="wang@example.edu.cn"))
 
         async def renamed() -> Unit | None:
             async with app.state.ctx.db.sessionmaker() as s:
@@ -182,3 +183,4 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
 
         unit = await eventually(renamed, what="the renamed unit")
     assert unit.active is False and unit.parent_id == kit.CITY.id and unit.kind == "district"
+    assert (unit.enrolment, unit.email, unit.leader_name, unit.leader_email) == (52000, "dc@example.edu.cn", "王局长", "wang@example.edu.cn")
