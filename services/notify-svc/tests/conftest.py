@@ -286,6 +286,7 @@ class RobotReceiver:
 
         async def gate(channel: str, request: Request) -> JSONResponse | None:
             if channel in self.hang:
+                self.received.append({"channel": channel, "ok": False, "why": "hang", "key": request.headers.get("x-duban-idempotency-key")})
                 await asyncio.sleep(3600)
             if self.fail.get(channel, 0) > 0:
                 self.fail[channel] -= 1
