@@ -7,11 +7,14 @@ keep a copy. A service declares its table with the mixin and its own base, then 
         __tablename__ = "units"
 
     ConsumerSpec("directory", [DIRECTORY_TOPIC], [directory_router(Unit)])
+
+A service that must react to changes (report-svc re-places a moved unit's tasks) passes `after=`:
+an async callback given the unit of work, the events and each unit's row as it was before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +56,19 @@ def unit_row(event: UnitUpserted) -> dict[str, Any]:
     row: dict[str, Any] = {"id": event.id, "updated_at": utcnow()}
     row.update({c: getattr(event, c) for c in COPIED})
     row["name"] = row["name"][:128]
+    if row["enrolment"] is not None and row["enrolment"] < 0:
+        row["enrolment"] = None  # a count below zero is a data error upstream, not a weight
     return row
+
+
+async def rows_before(*, session: AsyncSession, model: type[SQLModel], ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of these units (copied fields), before an upsert changes them."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    q = sa.select(table.c.id, *(table.c[c] for c in COPIED)).where(table.c.id.in_(list(set(ids))))
+    return {r.id: {c: getattr(r, c) for c in COPIED} for r in (await session.exec(q)).all()}  # type: ignore[call-overload]
+
+
+AfterUpsert = Callable[[UnitOfWork, Sequence[UnitUpserted], dict[str, dict[str, Any]]], Awaitable[None]]
 
 
 async def upsert_units(*, session: AsyncSession, model: type[SQLModel], events: Sequence[UnitUpserted]) -> int:
@@ -83,13 +98,16 @@ async def unit_names(*, session: AsyncSession, model: type[SQLModel], ids: Itera
     return {i: n for i, n in rows}
 
 
-def directory_router(model: type[SQLModel]) -> EventRouter:
-    """An EventRouter that keeps `model` (a UnitColumns table) current from unit.upserted."""
+def directory_router(model: type[SQLModel], *, after: AfterUpsert | None = None) -> EventRouter:
+    """An EventRouter that keeps `model` (a UnitColumns table) current from unit.upserted; `after` sees each change."""
     router = EventRouter()
 
     @router.handles(UnitUpserted)
     async def on_unit_upserted(uow: UnitOfWork, event: UnitUpserted) -> None:
         """Keep the local directory copy."""
+        before = await rows_before(session=uow.session, model=model, ids=[event.id]) if after is not None else {}
         await upsert_units(session=uow.session, model=model, events=[event])
+        if after is not None:
+            await after(uow, [event], before)
 
     return router

@@ -51,18 +51,28 @@ async def test_upsert_is_set_based_and_the_last_event_of_a_unit_wins(db_factory)
     await db.dispose()
 
 
-async def test_the_router_keeps_the_copy(db_factory) -> None:
-    """directory_router(model) handles unit.upserted through a unit of work."""
+async def test_the_router_keeps_the_copy_and_reports_changes(db_factory) -> None:
+    """directory_router(model, after=) handles unit.upserted and shows the callback each unit's row before."""
     db = Database(db_factory.new_url("directory"))
     async with db.engine.begin() as conn:
         await conn.run_sync(_Base.metadata.create_all)
-    router = directory_router(Unit)
-    handler = router.handlers["unit.upserted"]
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    async def after(uow: UnitOfWork, events, before) -> None:  # type: ignore[no-untyped-def]
+        for e in events:
+            was = before.get(e.id)
+            seen.append((e.id, was["parent_id"] if was else None, e.parent_id))
+
+    handler = directory_router(Unit, after=after).handlers["unit.upserted"]
     outbox = Outbox(messaging_tables(sa.MetaData()), source="t", topic_prefix="t")
-    async with db.sessionmaker() as s:
-        await handler(UnitOfWork(s, outbox), UnitUpserted(id="u-9", code="c9", name="九中", kind="school", email="j@example.edu.cn"))
-        await s.commit()
+    for parent in ("u-d1", "u-d2"):
+        async with db.sessionmaker() as s:
+            await handler(UnitOfWork(s, outbox), UnitUpserted(id="u-9", code="c9", name="九中", kind="school", parent_id=parent,
+                                                              email="j@example.edu.cn", enrolment=-3))
+            await s.commit()
     async with db.sessionmaker() as s:
         u = await s.get(Unit, "u-9")
-        assert u is not None and u.email == "j@example.edu.cn" and u.active is True
+        assert u is not None and u.email == "j@example.edu.cn" and u.active is True and u.parent_id == "u-d2"
+        assert u.enrolment is None  # a negative count is no weight
+    assert seen == [("u-9", None, "u-d1"), ("u-9", "u-d1", "u-d2")]
     await db.dispose()
