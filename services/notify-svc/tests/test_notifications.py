@@ -184,3 +184,20 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
         unit = await eventually(renamed, what="the renamed unit")
     assert unit.active is False and unit.parent_id == kit.CITY.id and unit.kind == "district"
     assert (unit.enrolment, unit.email, unit.leader_name, unit.leader_email) == (52000, "dc@example.edu.cn", "王局长", "wang@example.edu.cn")
+
+
+async def test_unknown_event_types_go_to_the_dead_letter_topic(app, writer, token, kit, broker, topic_prefix) -> None:
+    """An event type the catalogue does not know is dead-lettered with its reason; the next event is handled."""
+    from duban_shared.events import Envelope
+    from duban_shared.testing.topics import read_envelopes
+
+    async with running(app) as client:
+        stranger = Envelope(type="task.teleported", version=1, source="test", key="t-1", payload={"task_id": "t-1"})
+        producer = await writer.bus.require()
+        await producer.send_and_wait(writer.bus.topic("task"), stranger.to_bytes(), key=b"t-1")
+        await writer.send(kit.task_event(TaskReminded, "t-1", title="后续事件"))
+        await kit.wait_for_count(client, token(kit.DISTRICT), 1)
+        dead = await read_envelopes(broker.bootstrap, f"{topic_prefix}.dlq", count=1, types={"task.teleported"})
+        metrics = (await client.get("/metrics")).text
+    assert [d.id for d in dead] == [stranger.id]
+    assert 'reason="unknown_type"' in metrics
