@@ -111,6 +111,18 @@ async def load_directory(app: FastAPI, writer: EventWriter) -> None:
     await eventually(loaded, what="the directory copied from unit.upserted events")
 
 
+async def publish_unit(app: FastAPI, writer: EventWriter, unit: UnitUpserted) -> None:
+    """Publish a unit and wait until the local copy shows it (the directory and task topics are not ordered)."""
+    await writer.send(unit)
+
+    async def copied() -> bool:
+        async with app.state.ctx.db.sessionmaker() as s:
+            u = await s.get(Unit, unit.id)
+            return u is not None and (u.name, u.email, u.leader_email) == (unit.name, unit.email, unit.leader_email)
+
+    await eventually(copied, what=f"the directory copy of {unit.id}")
+
+
 async def notifications(client: httpx.AsyncClient, tok: str, **params: Any) -> dict[str, Any]:
     """GET /api/notifications as the token's unit."""
     r = await client.get("/api/notifications", params=params, headers=bearer(tok))
@@ -184,7 +196,7 @@ def due(y: int, m: int, d: int) -> date:
 def kit() -> SimpleNamespace:
     """Test data and helpers for the test modules (with --import-mode=importlib they cannot import conftest)."""
     return SimpleNamespace(
-        CITY=CITY, DEPT=DEPT, DISTRICT=DISTRICT, task_event=task_event, load_directory=load_directory,
+        CITY=CITY, DEPT=DEPT, DISTRICT=DISTRICT, task_event=task_event, load_directory=load_directory, publish_unit=publish_unit,
         notifications=notifications, wait_for_count=wait_for_count, stored=stored, serve=serve, SseReader=SseReader, due=due,
     )
 

@@ -58,7 +58,7 @@ async def test_email_and_three_robots_deliver_with_valid_signatures(app, writer,
     dist = token(kit.DISTRICT)
     async with running(app) as client:
         await kit.load_directory(app, writer)
-        await writer.send(district_with_contacts(kit))
+        await kit.publish_unit(app, writer, district_with_contacts(kit))
         await configure(client, dist, robots)
         await writer.send(kit.task_event(TaskReminded, "t-1", message="请于本周五前报送进展", title="新建幼儿园30所"))
 
@@ -121,7 +121,7 @@ async def test_failures_back_off_then_stay_failed_while_other_channels_go_out(ap
     smtp.fail = 1
     async with running(app) as client:
         await kit.load_directory(app, writer)
-        await writer.send(district_with_contacts(kit))
+        await kit.publish_unit(app, writer, district_with_contacts(kit))
         await configure(client, dist, robots, channels=("email", "wecom", "dingtalk"))
         await configure(client, dept, robots, channels=("feishu",))
         await writer.send(kit.task_event(TaskReminded, "t-1", title="校园安全检查"))
@@ -174,7 +174,7 @@ async def test_a_hanging_robot_times_out_trips_its_breaker_and_slows_nothing_els
     robots.hang.add("feishu")
     async with running(app) as client:
         await kit.load_directory(app, writer)
-        await writer.send(district_with_contacts(kit))
+        await kit.publish_unit(app, writer, district_with_contacts(kit))
         await configure(client, dist, robots, channels=("email", "dingtalk", "feishu"))
         for i in range(3):
             await writer.send(kit.task_event(TaskReminded, f"t-{i}"))

@@ -77,7 +77,7 @@ async def test_a_district_dispatch_and_a_reminder_reach_the_school_live(app, wri
     school = token(SCHOOL)
     async with kit.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         await kit.load_directory(app, writer)
-        await writer.send(SCHOOL)
+        await kit.publish_unit(app, writer, SCHOOL)
         async with client.stream("GET", STREAM, headers=bearer(school)) as r:
             s = kit.SseReader(r.aiter_lines())
             assert (await s.next_event())["event"] == "ready"

@@ -59,7 +59,7 @@ async def test_reminders_of_one_task_within_the_window_merge_into_one(app, write
     dist = token(kit.DISTRICT)
     async with running(app) as client:
         await kit.load_directory(app, writer)
-        await writer.send(with_contacts(kit.DISTRICT, "dcjy@example.edu.cn"))
+        await kit.publish_unit(app, writer, with_contacts(kit.DISTRICT, "dcjy@example.edu.cn"))
         await email_on(client, dist)
         await writer.send(kit.task_event(TaskReminded, "t-1", title="课后服务", message="第一次催办"))
         first = (await kit.wait_for_count(client, dist, 1))[0]
@@ -96,8 +96,8 @@ async def test_no_disturb_hours_hold_email_but_not_the_inbox(app, writer, token,
     dist, dept = token(kit.DISTRICT), token(kit.DEPT)
     async with kit.serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         await kit.load_directory(app, writer)
-        await writer.send(with_contacts(kit.DISTRICT, "dcjy@example.edu.cn"))
-        await writer.send(with_contacts(kit.DEPT, "jjc@example.edu.cn"))
+        await kit.publish_unit(app, writer, with_contacts(kit.DISTRICT, "dcjy@example.edu.cn"))
+        await kit.publish_unit(app, writer, with_contacts(kit.DEPT, "jjc@example.edu.cn"))
         await email_on(client, dist, ("22:00", "07:00"))
         await email_on(client, dept)
         async with client.stream("GET", "/api/notifications/stream", headers=bearer(dist)) as r:
@@ -129,8 +129,8 @@ async def test_overdue_escalates_to_the_issuer_and_the_leader_even_in_quiet_hour
     dist, dept = token(kit.DISTRICT), token(kit.DEPT)
     async with running(app) as client:
         await kit.load_directory(app, writer)
-        await writer.send(with_contacts(kit.DISTRICT, "dcjy@example.edu.cn", leader="wang@example.edu.cn"))
-        await writer.send(with_contacts(kit.DEPT, "jjc@example.edu.cn"))
+        await kit.publish_unit(app, writer, with_contacts(kit.DISTRICT, "dcjy@example.edu.cn", leader="wang@example.edu.cn"))
+        await kit.publish_unit(app, writer, with_contacts(kit.DEPT, "jjc@example.edu.cn"))
         await email_on(client, dist, ("22:00", "07:00"))
         await email_on(client, dept, ("22:00", "07:00"))
         await writer.send(kit.task_event(TaskOverdue, "t-1", title="新建幼儿园30所", due_date=kit.due(2026, 11, 28)))
