@@ -78,9 +78,9 @@ async def upsert_units(*, session: AsyncSession, model: type[SQLModel], events: 
     rows = list({e.id: unit_row(e) for e in events}.values())
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(rows)
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     update = {c: stmt.excluded[c] for c in (*COPIED, "updated_at")}
-    await session.exec(stmt.on_conflict_do_update(index_elements=[table.c.id], set_=update))  # type: ignore[call-overload]
+    await session.execute(stmt.on_conflict_do_update(index_elements=[table.c.id], set_=update), rows)
     # The ORM may hold stale copies of these units in this session; the row is the truth now.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, model) and getattr(obj, "id", None) in {r["id"] for r in rows}:

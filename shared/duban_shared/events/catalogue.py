@@ -444,13 +444,19 @@ class TasksWithdrawn(IntegrationEvent):
 NOTIFY_TOPIC = "notify"
 
 
+class StreamedNotice(BaseModel):
+    """One notice of a notice.streamed event, as its unit's stream shows it."""
+
+    unit_id: str
+    notice: dict[str, object]
+
+
 class NoticeStreamed(IntegrationEvent):
-    """A notice was created or changed on one notify-svc replica; the others push it to their streams."""
+    """Notices created or changed in one transaction on one notify-svc replica; the others push them to their streams."""
 
     TYPE = "notice.streamed"
     TOPIC = NOTIFY_TOPIC
-    KEY_FIELD = "unit_id"
+    KEY_FIELD = "origin"
 
-    unit_id: str
     origin: str
-    notice: dict[str, object]
+    items: list[StreamedNotice]

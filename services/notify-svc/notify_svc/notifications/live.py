@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer
@@ -18,7 +19,7 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from duban_shared.events import Envelope, utcnow
-from duban_shared.events.catalogue import NOTIFY_TOPIC, NoticeStreamed
+from duban_shared.events.catalogue import NOTIFY_TOPIC, NoticeStreamed, StreamedNotice
 from duban_shared.messaging import KafkaBus
 from duban_shared.messaging.bus import cancel_requested
 from duban_shared.metrics import ServiceMetrics
@@ -30,15 +31,19 @@ from notify_svc.notifications.schemas import NotificationPublic
 log = logging.getLogger(__name__)
 # A broker that lost its data makes the relay publish again; notices that old are not pushed live.
 MAX_AGE = timedelta(minutes=2)
+# Notices per feed record: a publication's digests travel in a few records, well under the broker's size limit.
+CHUNK = 100
 
 
-async def announce(uow: UnitOfWork, notice: Notification) -> None:
-    """Stage the notice for the other replicas' streams (published only if the transaction commits)."""
+async def announce(uow: UnitOfWork, notices: Sequence[Notification]) -> None:
+    """Stage notices for the other replicas' streams, CHUNK per event (published only if the transaction commits)."""
     feed: LiveFeed | None = uow.ctx.extras.get("live_feed") if uow.ctx is not None else None
     if feed is None:
         return
-    public = NotificationPublic.model_validate(notice, from_attributes=True)
-    await uow.emit(NoticeStreamed(unit_id=notice.unit_id, origin=feed.replica_id, notice=public.model_dump(mode="json")))
+    for lo in range(0, len(notices), CHUNK):
+        items = [StreamedNotice(unit_id=n.unit_id, notice=NotificationPublic.model_validate(n, from_attributes=True).model_dump(mode="json"))
+                 for n in notices[lo:lo + CHUNK]]
+        await uow.emit(NoticeStreamed(origin=feed.replica_id, items=items))
 
 
 class LiveFeed:
@@ -91,11 +96,12 @@ class LiveFeed:
             if env.type != NoticeStreamed.TYPE:
                 return
             ev = NoticeStreamed.model_validate(env.payload)
-            item = NotificationPublic.model_validate(ev.notice)
+            items = [(i.unit_id, NotificationPublic.model_validate(i.notice)) for i in ev.items]
         except (ValidationError, ValueError, UnicodeDecodeError) as exc:
             log.warning("live feed: unreadable record skipped (%s)", type(exc).__name__)
             return
         if ev.origin == self.replica_id or utcnow() - env.occurred_at > MAX_AGE:
             return
-        self.received.inc()
-        self.hub.publish(ev.unit_id, item)
+        for unit_id, item in items:
+            self.received.inc()
+            self.hub.publish(unit_id, item)

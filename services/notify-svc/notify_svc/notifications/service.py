@@ -69,8 +69,7 @@ async def add_notifications(
     if out:
         await session.flush()
         await plan_deliveries(uow=uow, notices=out, extra=extra or {})
-        for n in out:
-            await announce(uow, n)
+        await announce(uow, out)
     return out
 
 
@@ -93,7 +92,7 @@ async def merge_reminder(
         uow.session.add(n)
         stage(uow.session, n, new=False)
         await uow.session.flush()
-        await announce(uow, n)
+        await announce(uow, [n])
     return n
 
 
@@ -105,12 +104,14 @@ async def upsert_refs(*, session: AsyncSession, rows: Sequence[dict[str, Any]], 
     """Insert task refs in one statement; existing ones keep theirs unless a field is named in `overwrite`."""
     if not rows:
         return
-    stmt = _insert(session)(TaskRef.__table__).values([{**r, "updated_at": utcnow()} for r in rows])  # type: ignore[attr-defined]
+    # Statement and rows apart: executemany ("insertmanyvalues") compiles once, whatever the batch size.
+    stmt = _insert(session)(TaskRef.__table__)  # type: ignore[attr-defined]
     if overwrite:
         stmt = stmt.on_conflict_do_update(index_elements=["task_id"], set_={f: stmt.excluded[f] for f in (*overwrite, "updated_at")})
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["task_id"])
-    await session.exec(stmt)  # type: ignore[call-overload]
+    now = utcnow()
+    await session.execute(stmt, [{**r, "updated_at": now} for r in rows])
 
 
 async def remember_task(*, session: AsyncSession, event: TaskEvent) -> TaskRef | None:
