@@ -38,8 +38,8 @@ DIRECTORY = [CITY, DEPT, DISTRICT]
 def task_event(cls: type[TaskEvent], task_id: str, *, unit_id: str = DISTRICT.id, issuer_unit_id: str | None = DEPT.id,
                status: str = "assigned", **fields: Any) -> TaskEvent:
     """A task event of the given class with plausible common fields."""
-    return cls(task_id=task_id, plan_id="p-2026", item_id="i-1", level="district", unit_id=unit_id,
-               issuer_unit_id=issuer_unit_id, status=status, actor="tester", at=utcnow(), **fields)  # type: ignore[arg-type]
+    base: dict[str, Any] = dict(plan_id="p-2026", item_id="i-1", level="district", actor="tester", at=utcnow())
+    return cls(task_id=task_id, unit_id=unit_id, issuer_unit_id=issuer_unit_id, status=status, **{**base, **fields})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -115,6 +115,18 @@ async def load_directory(app: FastAPI, writer: EventWriter) -> None:
     await eventually(loaded, what="the directory copied from unit.upserted events")
 
 
+async def publish_unit(app: FastAPI, writer: EventWriter, unit: UnitUpserted) -> None:
+    """Publish a unit and wait until the local copy shows it (the directory and task topics are not ordered)."""
+    await writer.send(unit)
+
+    async def copied() -> bool:
+        async with app.state.ctx.db.sessionmaker() as s:
+            u = await s.get(Unit, unit.id)
+            return u is not None and (u.name, u.email, u.leader_email) == (unit.name, unit.email, unit.leader_email)
+
+    await eventually(copied, what=f"the directory copy of {unit.id}")
+
+
 async def notifications(client: httpx.AsyncClient, tok: str, **params: Any) -> dict[str, Any]:
     """GET /api/notifications as the token's unit."""
     r = await client.get("/api/notifications", params=params, headers=bearer(tok))
@@ -188,6 +200,198 @@ def due(y: int, m: int, d: int) -> date:
 def kit() -> SimpleNamespace:
     """Test data and helpers for the test modules (with --import-mode=importlib they cannot import conftest)."""
     return SimpleNamespace(
-        CITY=CITY, DEPT=DEPT, DISTRICT=DISTRICT, task_event=task_event, load_directory=load_directory,
+        CITY=CITY, DEPT=DEPT, DISTRICT=DISTRICT, task_event=task_event, load_directory=load_directory, publish_unit=publish_unit,
         notifications=notifications, wait_for_count=wait_for_count, stored=stored, serve=serve, SseReader=SseReader, due=due,
+    )
+
+
+# ---- outbound channels: a real SMTP server and a robot receiver that checks like the real services ----
+
+
+@dataclass
+class SmtpSink:
+    """A real aiosmtpd server on a free port; keeps every message it accepted."""
+
+    port: int
+    messages: list[Any] = field(default_factory=list)
+    # Answer "451 try again later" to this many more messages (their Message-IDs are kept in `refused`).
+    fail: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """Keep the parsed message and its envelope recipients."""
+        import email
+        from email import policy
+
+        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        if self.fail > 0:
+            self.fail -= 1
+            self.refused.append(str(msg["Message-ID"]))
+            return "451 4.3.0 try again later"
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Any:
+    """A running SMTP server (aiosmtpd) that accepts everything."""
+    from aiosmtpd.controller import Controller
+
+    from duban_shared.testing.broker import free_port
+
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+def _ding_expected(secret: str, ts: str) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()).decode()
+
+
+def _feishu_expected(secret: str, ts: str) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return base64.b64encode(hmac.new(f"{ts}\n{secret}".encode(), digestmod=hashlib.sha256).digest()).decode()
+
+
+@dataclass
+class RobotReceiver:
+    """An HTTP server standing in for DingTalk, WeCom and Feishu: checks tokens, signatures and formats."""
+
+    ding_token: str = "ding-access-token-0123456789"
+    ding_secret: str = "SECding-secret"
+    wecom_key: str = "wecom-key-0123456789abcdef"
+    feishu_hook: str = "feishu-hook-0123456789abcdef"
+    feishu_secret: str = "feishu-secret"
+    url: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    # Per channel: answer 500 this many more times / hang (never answer in time).
+    fail: dict[str, int] = field(default_factory=dict)
+    hang: set[str] = field(default_factory=set)
+
+    def webhook(self, channel: str) -> str:
+        """The webhook URL a unit would paste for this channel."""
+        return {
+            "dingtalk": f"{self.url}/robot/send?access_token={self.ding_token}",
+            "wecom": f"{self.url}/cgi-bin/webhook/send?key={self.wecom_key}",
+            "feishu": f"{self.url}/open-apis/bot/v2/hook/{self.feishu_hook}",
+        }[channel]
+
+    def accepted(self, channel: str) -> list[dict[str, Any]]:
+        """What the receiver accepted on a channel."""
+        return [r for r in self.received if r["channel"] == channel and r["ok"]]
+
+    def app(self) -> Any:
+        """The ASGI app."""
+        import time
+
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        async def gate(channel: str, request: Request) -> JSONResponse | None:
+            if channel in self.hang:
+                self.received.append({"channel": channel, "ok": False, "why": "hang", "key": request.headers.get("x-duban-idempotency-key")})
+                await asyncio.sleep(3600)
+            if self.fail.get(channel, 0) > 0:
+                self.fail[channel] -= 1
+                self.received.append({"channel": channel, "ok": False, "why": "500", "key": request.headers.get("x-duban-idempotency-key")})
+                return JSONResponse({"error": "boom"}, status_code=500)
+            return None
+
+        def record(channel: str, request: Request, body: dict[str, Any], why: str | None) -> None:
+            self.received.append({"channel": channel, "ok": why is None, "why": why, "body": body,
+                                  "key": request.headers.get("x-duban-idempotency-key")})
+
+        async def dingtalk(request: Request) -> JSONResponse:
+            if (r := await gate("dingtalk", request)) is not None:
+                return r
+            body, q = await request.json(), request.query_params
+            ts, sign = q.get("timestamp", ""), q.get("sign", "")
+            why = None
+            if q.get("access_token") != self.ding_token:
+                why = "token"
+            elif not ts.isdigit() or abs(int(ts) - time.time() * 1000) > 3600_000 or sign != _ding_expected(self.ding_secret, ts):
+                why = "sign"
+            elif body.get("msgtype") != "markdown" or not body.get("markdown", {}).get("title") or not body["markdown"].get("text"):
+                why = "format"
+            record("dingtalk", request, body, why)
+            return JSONResponse({"errcode": 0, "errmsg": "ok"} if why is None else {"errcode": 310000, "errmsg": f"{why} not match"})
+
+        async def wecom(request: Request) -> JSONResponse:
+            if (r := await gate("wecom", request)) is not None:
+                return r
+            body = await request.json()
+            content = body.get("markdown", {}).get("content", "")
+            why = None
+            if request.query_params.get("key") != self.wecom_key:
+                why = "key"
+            elif body.get("msgtype") != "markdown" or not content or len(content.encode()) > 4096:
+                why = "format"
+            record("wecom", request, body, why)
+            return JSONResponse({"errcode": 0, "errmsg": "ok"} if why is None else {"errcode": 93000, "errmsg": why})
+
+        async def feishu(request: Request) -> JSONResponse:
+            if (r := await gate("feishu", request)) is not None:
+                return r
+            body = await request.json()
+            ts, sign = str(body.get("timestamp", "")), body.get("sign", "")
+            why = None
+            if request.path_params["hook"] != self.feishu_hook:
+                why = "hook"
+            elif not ts.isdigit() or abs(int(ts) - time.time()) > 3600 or sign != _feishu_expected(self.feishu_secret, ts):
+                why = "sign"
+            elif body.get("msg_type") != "post" or not body.get("content", {}).get("post", {}).get("zh_cn", {}).get("content"):
+                why = "format"
+            record("feishu", request, body, why)
+            return JSONResponse({"code": 0, "msg": "success"} if why is None else {"code": 19021, "msg": f"{why} fail"})
+
+        return Starlette(routes=[
+            Route("/robot/send", dingtalk, methods=["POST"]),
+            Route("/cgi-bin/webhook/send", wecom, methods=["POST"]),
+            Route("/open-apis/bot/v2/hook/{hook}", feishu, methods=["POST"]),
+        ])
+
+
+@pytest.fixture
+async def robots() -> AsyncIterator[RobotReceiver]:
+    """A running robot receiver on a free port."""
+    rr = RobotReceiver()
+    async with serve(rr.app(), lifespan="off") as url:
+        rr.url = url
+        yield rr
+
+
+@pytest.fixture
+def frozen() -> Any:
+    """The shared clock, frozen at a fixed Monday 10:00 in Shanghai; unfrozen afterwards."""
+    from datetime import datetime
+
+    from duban_shared.clock import SHANGHAI, clock
+
+    clock.freeze(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
+    try:
+        yield clock
+    finally:
+        clock.unfreeze()
+
+
+@pytest.fixture
+def delivery_settings(make_settings: Callable[..., Any], smtp: SmtpSink) -> NotifySettings:
+    """notify-svc settings for delivery tests: the local SMTP server, loopback robots allowed, a quick worker."""
+    return make_settings(
+        NotifySettings, sse_ping_seconds=0.3, smtp_host="127.0.0.1", smtp_port=smtp.port, allow_loopback_webhooks=True,
+        worker_poll_seconds=0.1, backoff_seconds=60, max_attempts=3, send_timeout_seconds=3.0, breaker_threshold=3,
+        breaker_cooldown_seconds=300, console_url="https://duban.example.edu.cn",
     )

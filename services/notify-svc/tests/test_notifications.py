@@ -41,24 +41,25 @@ async def test_every_task_event_notifies_the_right_unit(app, writer, token, kit)
         await writer.send(ev(TaskDueChanged, city_task, unit_id=kit.DEPT.id, issuer_unit_id=kit.CITY.id,
                              title="扩大普惠性学前教育资源", due_date=kit.due(2026, 11, 30)))
         await writer.send(ev(TaskDeclined, city_task, unit_id=kit.DEPT.id, issuer_unit_id=kit.CITY.id,
-                             status="declined", reason="计划修订删除该项"))
+                             status="declined", reason="该项由学前教育处牵头"))
         # Submitted with no issuing unit has nobody to tell.
         await writer.send(ev(TaskSubmitted, "t-orphan", issuer_unit_id=None, status="submitted"))
 
         district = {n["kind"]: n for n in await kit.wait_for_count(client, token(kit.DISTRICT), 4)}
-        dept = {n["kind"]: n for n in await kit.wait_for_count(client, token(kit.DEPT), 4)}
-        city = await kit.notifications(client, token(kit.CITY))
+        dept = {n["kind"]: n for n in await kit.wait_for_count(client, token(kit.DEPT), 3)}
+        city = {n["kind"]: n for n in await kit.wait_for_count(client, token(kit.CITY), 1)}
 
     assert set(district) == {"task_assigned", "task_reminded", "task_returned", "task_approved"}
-    assert set(dept) == {"task_assigned", "task_submitted", "task_updated", "task_declined"}
-    assert city["total"] == 0
+    assert set(dept) == {"task_assigned", "task_submitted", "task_updated"}
+    # 拒收 tells the issuer, who decides whether to reassign or withdraw.
+    assert set(city) == {"task_declined"}
 
     assigned = district["task_assigned"]
     assert assigned["title"] == "新任务：新建幼儿园30所"
     assert "基础教育处" in assigned["body"] and "2026年10月31日" in assigned["body"]
     assert assigned["created_at"].endswith(("Z", "+00:00"))
     assert assigned["task_id"] == district_task and assigned["plan_id"] == "p-2026" and assigned["read_at"] is None
-    assert set(assigned) == {"id", "kind", "title", "body", "task_id", "plan_id", "created_at", "read_at"}
+    assert set(assigned) == {"id", "kind", "title", "body", "task_id", "plan_id", "created_at", "read_at", "urgent", "repeat_count"}
     assert district["task_reminded"]["title"] == "催办：新建幼儿园30所"
     assert "请于本周内报送进展" in district["task_reminded"]["body"]
     assert "佐证材料不全" in district["task_returned"]["body"]
@@ -68,7 +69,9 @@ async def test_every_task_event_notifies_the_right_unit(app, writer, token, kit)
     assert dept["task_assigned"]["title"] == "新任务：扩大优质学前教育资源" and "明州市教育局" in dept["task_assigned"]["body"]
     assert dept["task_updated"]["title"] == "任务变更：扩大普惠性学前教育资源"
     assert "2026年11月30日" in dept["task_updated"]["body"]
-    assert "计划修订删除该项" in dept["task_declined"]["body"]
+    declined = city["task_declined"]
+    assert declined["title"] == "任务被拒收：扩大普惠性学前教育资源" and "基础教育处" in declined["body"]
+    assert "该项由学前教育处牵头" in declined["body"] and declined["task_id"] == city_task
 
 
 async def test_a_redelivered_event_notifies_once(app, writer, token, kit) -> None:
@@ -170,7 +173,8 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
     async with running(app):
         await kit.load_directory(app, writer)
         await writer.send(UnitUpserted(id=kit.DISTRICT.id, code=kit.DISTRICT.code, name="东城区教育体育局", kind="district",
-                                       parent_id=kit.CITY.id, active=False))
+                                       parent_id=kit.CITY.id, active=False, enrolment=52000, email="dc@example.edu.cn",
+                                       leader_name="王局长", leader_email="wang@example.edu.cn"))
 
         async def renamed() -> Unit | None:
             async with app.state.ctx.db.sessionmaker() as s:
@@ -179,3 +183,21 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
 
         unit = await eventually(renamed, what="the renamed unit")
     assert unit.active is False and unit.parent_id == kit.CITY.id and unit.kind == "district"
+    assert (unit.enrolment, unit.email, unit.leader_name, unit.leader_email) == (52000, "dc@example.edu.cn", "王局长", "wang@example.edu.cn")
+
+
+async def test_unknown_event_types_go_to_the_dead_letter_topic(app, writer, token, kit, broker, topic_prefix) -> None:
+    """An event type the catalogue does not know is dead-lettered with its reason; the next event is handled."""
+    from duban_shared.events import Envelope
+    from duban_shared.testing.topics import read_envelopes
+
+    async with running(app) as client:
+        stranger = Envelope(type="task.teleported", version=1, source="test", key="t-1", payload={"task_id": "t-1"})
+        producer = await writer.bus.require()
+        await producer.send_and_wait(writer.bus.topic("task"), stranger.to_bytes(), key=b"t-1")
+        await writer.send(kit.task_event(TaskReminded, "t-1", title="后续事件"))
+        await kit.wait_for_count(client, token(kit.DISTRICT), 1)
+        dead = await read_envelopes(broker.bootstrap, f"{topic_prefix}.dlq", count=1, types={"task.teleported"})
+        metrics = (await client.get("/metrics")).text
+    assert [d.id for d in dead] == [stranger.id]
+    assert 'reason="unknown_type"' in metrics

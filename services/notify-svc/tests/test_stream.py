@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from duban_shared.events.catalogue import TaskApproved, TaskCreated, TaskReminded
 from duban_shared.testing.services import bearer, eventually, running
+from duban_shared.uow import UnitOfWork
 from notify_svc.notifications import service
 from notify_svc.notifications.hub import stage
 from notify_svc.notifications.models import Notification
@@ -86,13 +87,13 @@ async def test_only_committed_notifications_are_streamed_and_counted(app, kit) -
         hub = ctx.extras["hub"]
         with hub.subscribe(unit) as sub:
             async with ctx.db.sessionmaker() as s:
-                await service.add_notification(session=s, event_id="e-rolled-back", unit_id=unit, kind="task_reminded", title="回滚", body="")
+                await service.add_notification(uow=UnitOfWork(s, ctx.outbox, ctx=ctx), event_id="e-rolled-back", unit_id=unit, kind="task_reminded", title="回滚", body="")
                 await s.rollback()
                 await s.commit()  # a later commit of the same session must not carry the rolled-back one
             assert sub.queue.empty()
 
             async with ctx.db.sessionmaker() as s:
-                kept = await service.add_notification(session=s, event_id="e-kept", unit_id=unit, kind="task_reminded", title="保留", body="")
+                kept = await service.add_notification(uow=UnitOfWork(s, ctx.outbox, ctx=ctx), event_id="e-kept", unit_id=unit, kind="task_reminded", title="保留", body="")
                 await s.commit()
             assert kept is not None and sub.queue.get_nowait().id == kept.id
 
@@ -107,7 +108,7 @@ async def test_only_committed_notifications_are_streamed_and_counted(app, kit) -
             assert sub.queue.empty()
 
             async with ctx.db.sessionmaker() as s:
-                assert await service.add_notification(session=s, event_id="e-kept", unit_id=unit, kind="task_reminded", title="再次", body="") is None
+                assert await service.add_notification(uow=UnitOfWork(s, ctx.outbox, ctx=ctx), event_id="e-kept", unit_id=unit, kind="task_reminded", title="再次", body="") is None
                 await s.commit()
             assert sub.queue.empty()
         assert hub.subscribers(unit) == 0

@@ -436,3 +436,27 @@ class TasksWithdrawn(IntegrationEvent):
     actor: str | None = None
     at: datetime
     task_ids: list[str]
+
+
+# ---- notify (branch notify): notify-svc's own live feed ----------------------------------
+
+# Only notify-svc reads and writes this topic: every replica reads all of it to feed its SSE streams.
+NOTIFY_TOPIC = "notify"
+
+
+class StreamedNotice(BaseModel):
+    """One notice of a notice.streamed event, as its unit's stream shows it."""
+
+    unit_id: str
+    notice: dict[str, object]
+
+
+class NoticeStreamed(IntegrationEvent):
+    """Notices created or changed in one transaction on one notify-svc replica; the others push them to their streams."""
+
+    TYPE = "notice.streamed"
+    TOPIC = NOTIFY_TOPIC
+    KEY_FIELD = "origin"
+
+    origin: str
+    items: list[StreamedNotice]

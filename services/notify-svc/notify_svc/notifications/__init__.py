@@ -1,5 +1,5 @@
-"""In-app notifications: made from task events, read through the API, pushed over SSE.
+"""Notices: made from task events, read through the API, pushed over SSE on every replica.
 
-Delivery channels beyond the in-app inbox (email, DingTalk/WeCom/Feishu webhooks) can hang off
-the same committed notifications later, next to the live stream in `hub.py`.
+Each notice's email and robot deliveries are written with it (`notify_svc.delivery`); the live
+stream of other replicas is fed through the broker (`live.py`). See docs/notifications.md.
 """

@@ -1,7 +1,8 @@
-"""In-process fan-out of committed notifications to the open streams of their unit.
+"""Fan-out of committed notifications to the open streams of their unit on this replica.
 
 Handlers stage notifications on their session; only when that session's transaction commits
 are they counted and pushed to subscribers, so a rolled-back or duplicate event streams nothing.
+Notices committed on other replicas arrive through the live feed (`live.py`) and `publish`.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ log = logging.getLogger(__name__)
 PENDING = "notify_svc.pending_notifications"
 
 
-def stage(session: AsyncSession, notification: Notification) -> None:
-    """Hold a notification until the session's transaction commits."""
-    session.info.setdefault(PENDING, []).append(notification)
+def stage(session: AsyncSession, notification: Notification, *, new: bool = True) -> None:
+    """Hold a notification (new, or changed by a merge) until the session's transaction commits."""
+    session.info.setdefault(PENDING, []).append((notification, new))
 
 
 @dataclass(eq=False)
@@ -63,8 +64,9 @@ class NotificationHub:
         event.listen(session_class, "after_soft_rollback", self._after_rollback)
 
     def _after_commit(self, session: Session) -> None:
-        for n in session.info.pop(PENDING, ()):
-            self.created.labels(n.kind).inc()
+        for n, new in session.info.pop(PENDING, ()):
+            if new:
+                self.created.labels(n.kind).inc()
             self.publish(n.unit_id, NotificationPublic.model_validate(n, from_attributes=True))
 
     def _after_rollback(self, session: Session, _previous: Any) -> None:

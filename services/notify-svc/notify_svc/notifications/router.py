@@ -14,7 +14,12 @@ from duban_shared.security import while_session_valid
 from notify_svc.config import NotifySettings
 from notify_svc.notifications import service
 from notify_svc.notifications.hub import NotificationHub
-from notify_svc.notifications.schemas import NotificationPage, NotificationPublic, ReadAllResult
+from notify_svc.notifications.schemas import (
+    DeliveryPublic,
+    NotificationPage,
+    NotificationPublic,
+    ReadAllResult,
+)
 from notify_svc.notifications.stream import notification_events
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
@@ -61,3 +66,10 @@ async def read_one(notification_id: str, session: SessionDep, user: CurrentUser)
     """Mark one notification read; reading it again changes nothing."""
     n = await service.mark_read(session=session, user=user, notification_id=notification_id)
     return NotificationPublic.model_validate(n, from_attributes=True)
+
+
+@router.get("/{notification_id}/deliveries", response_model=list[DeliveryPublic])
+async def deliveries(notification_id: str, session: SessionDep, user: CurrentUser) -> list[DeliveryPublic]:
+    """How one of the caller's notices went out by email and robots: pending, sent, or failed with the reason."""
+    rows = await service.deliveries(session=session, user=user, notification_id=notification_id)
+    return [DeliveryPublic.model_validate(d, from_attributes=True) for d in rows]

@@ -18,6 +18,9 @@ class NotificationPublic(BaseModel):
     plan_id: str | None
     created_at: datetime
     read_at: datetime | None
+    urgent: bool = False
+    # How many reminders merged into this notice within the merge window.
+    repeat_count: int = 1
 
 
 class NotificationPage(BaseModel):
@@ -32,3 +35,16 @@ class ReadAllResult(BaseModel):
     """How many notifications were marked read."""
 
     updated: int
+
+
+class DeliveryPublic(BaseModel):
+    """How a notice went out over one channel."""
+
+    channel: str
+    status: str
+    attempts: int
+    last_error: str | None
+    urgent: bool
+    next_attempt_at: datetime
+    held_until: datetime | None
+    sent_at: datetime | None

@@ -1,16 +1,8 @@
-"""Consumed events: unit.upserted keeps the local directory copy."""
+"""Consumed events: unit.upserted keeps the local directory copy (the shared projection helper)."""
 
 from __future__ import annotations
 
-from duban_shared.events.catalogue import UnitUpserted
-from duban_shared.messaging.handlers import EventRouter
-from duban_shared.uow import UnitOfWork
-from notify_svc.units.service import upsert_unit
+from duban_shared.directory import directory_router
+from notify_svc.units.models import Unit
 
-router = EventRouter()
-
-
-@router.handles(UnitUpserted)
-async def on_unit_upserted(uow: UnitOfWork, event: UnitUpserted) -> None:
-    """Keep the local directory copy."""
-    await upsert_unit(session=uow.session, event=event)
+router = directory_router(Unit)
