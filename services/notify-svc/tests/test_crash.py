@@ -19,7 +19,7 @@ async def test_a_send_cut_by_a_crash_is_repeated_once_with_the_same_key(db_facto
     url = db_factory.new_url("notify-crash")
     var = tmp_path / "var"
     env = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DUBAN_TOPIC_PREFIX": topic_prefix,
-           "DUBAN_VAR_DIR": str(var), "DUBAN_LOG_JSON": "false", "DUBAN_RELAY_INTERVAL": "0.1",
+           "DUBAN_VAR_DIR": str(var), "DUBAN_LOG_JSON": "false", "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "DUBAN_RELAY_INTERVAL": "0.1",
            "DUBAN_NOTIFY_ALLOW_LOOPBACK": "true", "DUBAN_NOTIFY_LEASE": "3", "DUBAN_NOTIFY_SEND_TIMEOUT": "120",
            "DUBAN_NOTIFY_WORKER_POLL": "0.2"}
     tok = issuer_from_settings(NotifySettings(var_dir=var, database_url=url)).issue(

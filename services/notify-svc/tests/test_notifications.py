@@ -189,12 +189,16 @@ async def test_directory_copy_follows_unit_events(app, writer, kit) -> None:
 async def test_unknown_event_types_go_to_the_dead_letter_topic(app, writer, token, kit, broker, topic_prefix) -> None:
     """An event type the catalogue does not know is dead-lettered with its reason; the next event is handled."""
     from duban_shared.events import Envelope
+    from duban_shared.testing.signing import signed_headers
     from duban_shared.testing.topics import read_envelopes
 
     async with running(app) as client:
-        stranger = Envelope(type="task.teleported", version=1, source="test", key="t-1", payload={"task_id": "t-1"})
+        # Genuine (owner, signed) but of a type nobody registered: dead-lettered as unknown_type.
+        stranger = Envelope(type="task.teleported", version=1, source="task-svc", key="t-1", payload={"task_id": "t-1"})
         producer = await writer.bus.require()
-        await producer.send_and_wait(writer.bus.topic("task"), stranger.to_bytes(), key=b"t-1")
+        topic = writer.bus.topic("task")
+        await producer.send_and_wait(topic, stranger.to_bytes(), key=b"t-1",
+                                     headers=signed_headers(writer.keys_dir, writer.bus.prefix, topic, stranger))
         await writer.send(kit.task_event(TaskReminded, "t-1", title="后续事件"))
         await kit.wait_for_count(client, token(kit.DISTRICT), 1)
         dead = await read_envelopes(broker.bootstrap, f"{topic_prefix}.dlq", count=1, types={"task.teleported"})

@@ -6,6 +6,7 @@ from duban_shared.events import Envelope
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.messaging import KafkaBus
 from duban_shared.testing.services import eventually
+from duban_shared.testing.signing import signed_headers
 from plan_svc.units.resolve import Candidate, Resolver
 
 DIRECTORY = [
@@ -39,7 +40,9 @@ async def test_import_resolves_units_from_the_directory_events(plan_client, auth
         producer = await bus.require()
         for ev in DIRECTORY:
             env = Envelope(type=ev.TYPE, version=ev.VERSION, source="task-svc", key=ev.partition_key(), payload=ev.model_dump(mode="json"))
-            await producer.send_and_wait(bus.topic(ev.TOPIC), env.to_bytes(), key=env.key.encode())
+            topic = bus.topic(ev.TOPIC)
+            headers = signed_headers(plan_settings.keys_dir, plan_settings.topic_prefix, topic, env)
+            await producer.send_and_wait(topic, env.to_bytes(), key=env.key.encode(), headers=headers)
     finally:
         await bus.stop()
     text = ("明州市教育局2026年工作要点\n一、推进基础教育\n（一）推进课程改革。开展专题教研20次。（牵头处室：基教处；配合处室：教科所、宣传部）\n"
