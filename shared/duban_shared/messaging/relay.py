@@ -39,7 +39,7 @@ class OutboxRelay:
         batch_size: int = 200,
         interval: float = 0.5,
         epoch_check: float = 3.0,
-        confirm_interval: float = 10.0,
+        confirm_interval: float = 5.0,
     ) -> None:
         self.db = db
         self.bus = bus
