@@ -65,7 +65,7 @@ def make_settings(db_factory: DatabaseFactory, tmp_path: Path, broker: EmbeddedB
             var_dir=var, database_url=db_factory.new_url(name), kafka_bootstrap_servers=broker.bootstrap,
             topic_prefix=topic_prefix, relay_interval_seconds=0.1, epoch_check_seconds=0.5,
             retry_backoff_seconds=0.05, log_json=False, demo_mode=True, token_check_url="",
-            confirm_interval_seconds=0.5, business_gauge_refresh_seconds=0.5,
+            confirm_interval_seconds=1.0, business_gauge_refresh_seconds=2.0,
         )
         values.update(overrides)
         return cls(**values)

@@ -18,13 +18,18 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
 
 
+try:
+    # Looked up once in the parent: between fork and exec the child must not dlopen (the supervisor has threads).
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the supervisor's stop() is the only guard left
+    _PRCTL = None
+
+
 def die_with_parent() -> None:
     """preexec_fn: the kernel SIGKILLs this child when the supervisor dies, even by SIGKILL (Linux only)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the supervisor's stop() is the only guard left
+    if _PRCTL is None:
         return
+    _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     # The parent may have died between fork and prctl; then nobody would ever signal us.
     if os.getppid() == 1:
         os._exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 import httpx
@@ -62,10 +63,22 @@ def _probe(row: Row, client: httpx.Client) -> None:
         row.dead_letters = _sum(text, "_events_failed_total")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def collect() -> tuple[dict | None, list[Row]]:  # type: ignore[type-arg]
     """Read the supervisor's status file (if any) and probe every service."""
     path = status_file()
     status = json.loads(path.read_text()) if path.exists() else None
+    if status and not _alive(status["supervisor_pid"]):
+        status = None  # left behind by a supervisor that was killed: its pids mean nothing now
     rows: list[Row] = []
     if status:
         for c in status["children"]:

@@ -92,3 +92,6 @@ def test_children_die_with_a_sigkilled_supervisor(up: Up) -> None:
     for port in range(up.base, up.base + 5):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0
+    # The status file it left behind is recognised as stale.
+    shown = subprocess.run([str(DUBAN), "status"], env=up.env, capture_output=True, text=True, timeout=60, check=False)
+    assert shown.returncode == 1 and "无响应" in shown.stdout and str(pids[0]) not in shown.stdout

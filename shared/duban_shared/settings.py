@@ -56,7 +56,7 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = Field(default=0.5, alias="DUBAN_RELAY_INTERVAL")
     relay_batch_size: int = Field(default=200, alias="DUBAN_RELAY_BATCH")
     epoch_check_seconds: float = Field(default=3.0, alias="DUBAN_EPOCH_CHECK")
-    confirm_interval_seconds: float = Field(default=10.0, alias="DUBAN_CONFIRM_INTERVAL")
+    confirm_interval_seconds: float = Field(default=5.0, alias="DUBAN_CONFIRM_INTERVAL")
     handler_retries: int = Field(default=3, alias="DUBAN_HANDLER_RETRIES")
     retry_backoff_seconds: float = Field(default=0.2, alias="DUBAN_RETRY_BACKOFF")
     max_event_bytes: int = Field(default=900_000, alias="DUBAN_MAX_EVENT_BYTES")

@@ -41,7 +41,7 @@ class OutboxRelay:
         interval: float = 0.5,
         epoch_check: float = 3.0,
         signer: EventSigner | None = None,
-        confirm_interval: float = 10.0,
+        confirm_interval: float = 5.0,
     ) -> None:
         self.db = db
         self.bus = bus
