@@ -314,6 +314,7 @@ async def test_every_page_of_every_role_renders_without_console_errors(stack, br
         if user != "haishu-p001":
             await page.goto(f"{stack.url}/tasks/{task['id']}")
             await page.locator("[data-test=timeline]").wait_for()
+            await browser.shot(page, f"{user}-task-detail")
             await page.goto(f"{stack.url}/plans/{plan_id}" if user == "city" else f"{stack.url}/tasks")
             await page.wait_for_load_state("networkidle")
         await page.context.close()
