@@ -12,7 +12,13 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
       output: {
-        manualChunks: { echarts: ['echarts'], element: ['element-plus'] },
+        // Big libraries in chunks of their own (cached across console updates); only what is imported
+        // from them is bundled.
+        manualChunks(id) {
+          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts'
+          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element'
+          return undefined
+        },
       },
     },
   },

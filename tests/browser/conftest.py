@@ -16,6 +16,7 @@ import pytest
 
 from duban.console import ROOT as CONSOLE_ROOT
 from duban.console import build
+from duban_shared.testing.databases import postgres_available
 from duban_shared.testing.services import bearer, eventually, serving
 from gateway.config import GatewaySettings
 from gateway.main import create_app as gateway_app
@@ -45,6 +46,17 @@ def _ensure_chromium() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
     subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=True, env=env, timeout=1200)
+
+
+_forced = os.environ.get("DUBAN_TEST_BACKENDS")
+BACKEND = _forced.split(",")[-1] if _forced else ("postgres" if postgres_available() else "sqlite")
+
+
+@pytest.fixture(params=[BACKEND])
+def backend(request: pytest.FixtureRequest) -> str:
+    """One database backend, not each: these tests drive pages, and the services' storage is proven
+    on every backend by their own tests. The last one configured (PostgreSQL where it answers)."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,9 @@ async def current(request: Request) -> Response:
             raise AppError(502, "upstream_unavailable", f"{upstream.label}暂不可用，请稍后再试") from exc
         if resp.status_code == 200:
             out = JSONResponse({"user": resp.json(), "csrf_token": csrf_token(token)})
+            # Restores a lost CSRF cookie on the next page load (it lives as long as the browser session).
+            out.set_cookie(CSRF_COOKIE, csrf_token(token), path="/", httponly=False, secure=is_https(request),
+                           samesite="strict")
         elif resp.status_code == 401:
             out = JSONResponse({"user": None, "expired": True})
             _clear_cookies(out, request)

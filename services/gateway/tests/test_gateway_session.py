@@ -142,5 +142,6 @@ async def test_session_endpoint_says_who_is_logged_in(gateway) -> None:
     assert nobody.status_code == 200 and nobody.json() == {"user": None}
     assert me.status_code == 200 and me.json()["user"]["username"] == "p001"
     assert me.json()["csrf_token"] == login.json()["csrf_token"]
+    assert f"duban_csrf={login.json()['csrf_token']}" in me.headers["set-cookie"]  # a lost one comes back
     assert expired.status_code == 200 and expired.json()["user"] is None and expired.json()["expired"] is True
     assert "max-age=0" in expired.headers["set-cookie"].lower()  # the dead cookie is dropped
