@@ -1,6 +1,7 @@
 """Alembic environment of task-svc."""
 
 import task_svc.directory.models
+import task_svc.evidence.models
 import task_svc.tasks.models  # noqa: F401
 from duban_shared.migrations import run_env
 from task_svc.base import TaskSvcModel

@@ -15,9 +15,13 @@ from task_svc.auth import service as accounts
 from task_svc.auth.router import router as auth_router
 from task_svc.base import TABLES
 from task_svc.config import TaskSettings
+from task_svc.deadlines.scheduler import DeadlineScheduler
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.evidence import models as _evidence_models  # noqa: F401  (registers the tables)
+from task_svc.evidence.router import router as evidence_router
+from task_svc.evidence.storage import store_from_settings
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -47,6 +51,17 @@ async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
         city = (await session.exec(select(Unit).where(Unit.kind == "city"))).first()
         await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=settings.admin_password)
         await session.commit()
+    ctx.extras["evidence_store"] = store_from_settings(settings)
+    scheduler = DeadlineScheduler(ctx, settings.deadline_scan_seconds)
+    ctx.extras["deadlines"] = scheduler
+    if settings.deadline_scheduler:
+        scheduler.start()
+
+
+async def _shutdown(app: FastAPI, ctx: ServiceContext) -> None:
+    scheduler = ctx.extras.get("deadlines")
+    if scheduler is not None:
+        await scheduler.stop()
 
 
 def create_app(settings: TaskSettings | None = None) -> FastAPI:
@@ -57,9 +72,11 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, directory_router, tasks_router],
+        routers=[auth_router, directory_router, tasks_router, evidence_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
-        body_limits={"/api/directory/import": 6 * 1024 * 1024},
+        on_shutdown=[_shutdown],
+        # Evidence uploads are multipart and checked again, exactly, by the route (413).
+        body_limits={"/api/directory/import": 6 * 1024 * 1024, "/api/tasks/": settings.evidence_max_bytes + 256 * 1024},
     )
     return build_app(spec, settings)

@@ -1,0 +1,64 @@
+"""Build the task shapes the API answers with (one query per part, never per row)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from task_svc.directory.models import Unit
+from task_svc.tasks import service
+from task_svc.tasks.models import ProgressReport, Task, TaskEntry
+from task_svc.tasks.schemas import ExtensionPublic, ReportPublic, TaskDetail, TaskPublic, TimelineEntry
+
+REASONED = {"returned", "declined", "withdrawn", "reassigned", "extension_requested", "extension_decided"}
+
+
+async def unit_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    """Unit names by id, in one query."""
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))).all()  # type: ignore[attr-defined]
+    return {i: n for i, n in rows}
+
+
+def public(t: Task, names: dict[str, str]) -> dict[str, object]:
+    """A task's list fields."""
+    return {**t.model_dump(exclude={"indicator_values"}), "unit_name": names.get(t.unit_id), "warning": service.warning_for(t)}
+
+
+async def page(session: AsyncSession, rows: list[Task], total: int) -> dict[str, object]:
+    """A list page with unit names."""
+    names = await unit_names(session, {t.unit_id for t in rows})
+    return {"items": [TaskPublic(**public(t, names)) for t in rows], "total": total}
+
+
+def timeline_entry(e: TaskEntry) -> TimelineEntry:
+    """One timeline entry as the API shows it."""
+    return TimelineEntry(action=e.action, actor=e.actor, actor_name=e.actor_name, actor_unit_id=e.actor_unit_id,
+                         from_status=e.from_status, to_status=e.to_status, note=e.note,
+                         reason=e.note if e.action in REASONED else None, attachments=json.loads(e.attachments or "[]"),
+                         data=json.loads(e.data) if e.data else None, at=e.at)
+
+
+def report_public(r: ProgressReport) -> ReportPublic:
+    """One progress report as the API shows it."""
+    return ReportPublic(id=r.id, percent=r.percent, note=r.note, indicator_values=json.loads(r.indicator_values),
+                        evidence_ids=json.loads(r.evidence_ids), actor=r.actor, actor_name=r.actor_name, actor_unit_id=r.actor_unit_id, at=r.at)
+
+
+async def detail(session: AsyncSession, t: Task) -> TaskDetail:
+    """GET /api/tasks/{id}: the task, its latest report, open extension, roll-up and timeline."""
+    names = await unit_names(session, {t.unit_id})
+    entries = await service.timeline(session=session, task_id=t.id)
+    latest = await service.latest_report(session=session, task_id=t.id)
+    ext = await service.pending_extension(session=session, task_id=t.id)
+    returned = next((e.note for e in reversed(entries) if e.action == "returned"), None) if t.status == "returned" else None
+    return TaskDetail(
+        **public(t, names), indicator_values=json.loads(t.indicator_values or "[]"),
+        latest_report=report_public(latest) if latest else None,
+        pending_extension=ExtensionPublic.model_validate(ext, from_attributes=True) if ext else None,
+        return_reason=returned, rollup=await service.rollup(session=session, task_id=t.id),
+        timeline=[timeline_entry(e) for e in entries],
+    )
