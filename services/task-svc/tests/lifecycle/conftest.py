@@ -91,13 +91,16 @@ async def seed(app: Any) -> tuple[dict[str, str], dict[str, Task]]:
 
 
 @asynccontextmanager
-async def lifecycle_app(make_settings: Callable[..., Any], **overrides: Any) -> AsyncIterator[Org]:
+async def lifecycle_app(make_settings: Callable[..., Any], *, seeded: bool = True, **overrides: Any) -> AsyncIterator[Org]:
     """task-svc with the seeded org; messaging and the background scheduler off unless asked for."""
     values: dict[str, Any] = {"messaging_enabled": False, "deadline_scheduler": False}
     values.update(overrides)
     app = create_app(make_settings(TaskSettings, **values))
     async with running(app) as client:
-        units, tasks = await seed(app)
+        if seeded:
+            units, tasks = await seed(app)
+        else:
+            units, tasks = {code: f"u-{code}" for code in UNITS}, {}
         org = Org(client=client, app=app, units=units, tasks=tasks)
         for code, (kind, _) in UNITS.items():
             org.tokens[code] = app.state.issuer.issue(Principal(username=f"user-{code}", unit_id=units[code], unit_kind=kind,
