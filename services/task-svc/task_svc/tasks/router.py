@@ -27,13 +27,17 @@ from task_svc.tasks.schemas import (
 )
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
-Id = Query(default=None, max_length=36)
+
+
+def _id() -> object:
+    # One Query per parameter: FastAPI binds a shared instance's alias to the first parameter that uses it.
+    return Query(default=None, max_length=36)
 
 
 @router.get("", response_model=TaskPage)
 async def list_tasks(
-    session: SessionDep, user: CurrentUser, plan_id: str | None = Id, level: Literal["city", "district", "school"] | None = None,
-    status: Status | None = None, warning: Warning | None = None, unit_id: str | None = Id, parent_id: str | None = Id,
+    session: SessionDep, user: CurrentUser, plan_id: str | None = _id(), level: Literal["city", "district", "school"] | None = None,
+    status: Status | None = None, warning: Warning | None = None, unit_id: str | None = _id(), parent_id: str | None = _id(),
     sort: Literal["created", "due_date", "-due_date"] = "created",
     limit: int = Query(default=50, ge=1, le=500), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> TaskPage:

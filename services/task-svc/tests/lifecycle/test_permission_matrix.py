@@ -118,9 +118,15 @@ async def test_list_filters_never_widen(org) -> None:  # type: ignore[no-untyped
         for f in filters:
             r = await org.call(who, "GET", "/api/tasks", params={**f, "limit": 500})
             ids = {t["id"] for t in r.json()["items"]}
-            if r.status_code != 200 or not ids <= VISIBLE[who] or r.json()["total"] != len(ids):
+            (key, value), = f.items()
+            want = {t for t in VISIBLE[who] if getattr(org.tasks[t], key) == value}
+            if r.status_code != 200 or ids != want or r.json()["total"] != len(ids):
                 failures.append(f"{who} {f}: {r.status_code} {sorted(ids)}")
     assert not failures, "\n".join(failures)
+    r = await org.call("city", "GET", "/api/tasks", params={"parent_id": "t-x", "unit_id": "u-school-x2"})
+    assert [t["id"] for t in r.json()["items"]] == ["t-x2"]
+    r = await org.call("dist-x", "GET", "/api/tasks", params={"sort": "-due_date", "limit": 2, "offset": 1})
+    assert r.json()["total"] == 3 and len(r.json()["items"]) == 2
 
 
 async def test_unknown_ids_and_malformed_bodies(org) -> None:  # type: ignore[no-untyped-def]
