@@ -13,7 +13,7 @@ from duban_shared.errors import AppError
 from duban_shared.events.catalogue import TaskReminded
 from duban_shared.uow import UnitOfWork
 from task_svc.tasks.actions import entry, load
-from task_svc.tasks.lifecycle import OPEN, may
+from task_svc.tasks.lifecycle import OPEN, may, rule
 from task_svc.tasks.models import Reminder, Task
 from task_svc.tasks.permissions import roles_for, visibility
 from task_svc.tasks.service import event_fields, get_task
@@ -63,7 +63,8 @@ async def remind_many(*, uow: UnitOfWork, actor: Principal, filter: str, message
     if visible is not None:
         stmt = stmt.where(visible)
     tasks = list((await uow.session.exec(stmt.order_by(Task.id))).all())
-    allowed = [t for t in tasks if may("remind", await roles_for(uow.session, actor, t))]
+    needed = rule("remind").actors
+    allowed = [t for t in tasks if may("remind", await roles_for(uow.session, actor, t, needed))]
     if tasks and not allowed:
         raise AppError(403, "forbidden", "只有交办单位或其上级可以催办这些任务")
     counts, cap = await _counts_today(uow, [t.id for t in allowed]), daily_cap(uow)

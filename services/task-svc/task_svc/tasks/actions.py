@@ -29,7 +29,7 @@ from duban_shared.uow import UnitOfWork
 from task_svc.deadlines.service import refresh_warning
 from task_svc.directory.models import Unit
 from task_svc.evidence.models import EvidenceFile
-from task_svc.tasks.lifecycle import GONE, check, is_noop
+from task_svc.tasks.lifecycle import GONE, check, is_noop, rule
 from task_svc.tasks.models import ProgressReport, Task, TaskEntry
 from task_svc.tasks.permissions import roles_for
 from task_svc.tasks.service import event_fields, get_task
@@ -40,7 +40,7 @@ LEVEL_OF_KIND = {"department": "city", "district": "district", "school": "school
 async def load(*, uow: UnitOfWork, task_id: str, actor: Principal, action: str) -> tuple[Task, str | None]:
     """The task (locked for the change) and the status the action leads to; 404/403/409 otherwise."""
     task = await get_task(session=uow.session, task_id=task_id, user=actor, lock=True)
-    to = check(action, task.status, await roles_for(uow.session, actor, task))
+    to = check(action, task.status, await roles_for(uow.session, actor, task, rule(action).actors))
     return task, to
 
 

@@ -52,8 +52,12 @@ async def visibility(session: AsyncSession, p: Principal) -> ColumnElement[bool]
                   Task.root_id.in_(roots), Task.parent_id.in_(roots))  # type: ignore[union-attr]
 
 
-async def roles_for(session: AsyncSession, p: Principal, task: Task) -> set[str]:
-    """How the caller stands towards a task it can see: unit, co_owner, issuer, lead (of a task below its own), city."""
+async def roles_for(session: AsyncSession, p: Principal, task: Task, needed: frozenset[str] | None = None) -> set[str]:
+    """How the caller stands towards a task it can see: unit, co_owner, issuer, lead (of a task below its own), city.
+
+    With `needed`, lookups stop as soon as one of those roles is found (an acknowledgement by the unit
+    itself costs no query).
+    """
     roles: set[str] = set()
     if is_city(p):
         roles.add(CITY)
@@ -64,8 +68,14 @@ async def roles_for(session: AsyncSession, p: Principal, task: Task) -> set[str]
         roles.add(UNIT)
     if task.issuer_unit_id == me:
         roles.add(ISSUER)
-    if await session.get(TaskCoOwner, (task.id, me)) is not None:
+
+    def settled() -> bool:
+        return needed is not None and bool(roles & needed)
+
+    if not settled() and (needed is None or CO_OWNER in needed) and await session.get(TaskCoOwner, (task.id, me)) is not None:
         roles.add(CO_OWNER)
+    if settled() or (needed is not None and LEAD not in needed):
+        return roles
     root_id = task.root_id or (task.parent_id if task.level == "district" else None) or task.id
     root = None if root_id == task.id else await session.get(Task, root_id)
     if root is not None and root.level == "city" and root.unit_id == me:

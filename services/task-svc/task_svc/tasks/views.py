@@ -59,6 +59,7 @@ async def detail(session: AsyncSession, t: Task) -> TaskDetail:
         **public(t, names), indicator_values=json.loads(t.indicator_values or "[]"),
         latest_report=report_public(latest) if latest else None,
         pending_extension=ExtensionPublic.model_validate(ext, from_attributes=True) if ext else None,
-        return_reason=returned, rollup=await service.rollup(session=session, task_id=t.id),
+        # A school task is a leaf: no children to roll up, so no query for them.
+        return_reason=returned, rollup=None if t.level == "school" else await service.rollup(session=session, task_id=t.id),
         timeline=[timeline_entry(e) for e in entries],
     )
