@@ -16,7 +16,7 @@ class TaskSettings(ServiceSettings):
     # Lifecycle (issue #8).
     warning_working_days: int = Field(default=5, alias="DUBAN_WARNING_WORKING_DAYS")
     remind_daily_cap: int = Field(default=3, alias="DUBAN_REMIND_DAILY_CAP")
-    deadline_scan_seconds: float = Field(default=300.0, alias="DUBAN_DEADLINE_SCAN_SECONDS")
+    deadline_scan_seconds: float = Field(default=60.0, alias="DUBAN_DEADLINE_SCAN_SECONDS")
     deadline_scheduler: bool = Field(default=True, alias="DUBAN_DEADLINE_SCHEDULER")
     evidence_store: str = Field(default="local", alias="DUBAN_EVIDENCE_STORE")  # local | database
     evidence_max_bytes: int = Field(default=20 * 1024 * 1024, alias="DUBAN_EVIDENCE_MAX_BYTES")
