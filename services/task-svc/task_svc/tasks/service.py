@@ -67,12 +67,6 @@ async def timeline(*, session: AsyncSession, task_id: str) -> list[TaskEntry]:
     return list((await session.exec(select(TaskEntry).where(TaskEntry.task_id == task_id).order_by(TaskEntry.at, TaskEntry.id))).all())
 
 
-async def latest_report(*, session: AsyncSession, task_id: str) -> ProgressReport | None:
-    """The newest progress report of a task."""
-    stmt = select(ProgressReport).where(ProgressReport.task_id == task_id).order_by(ProgressReport.at.desc(), ProgressReport.id.desc())  # type: ignore[attr-defined]
-    return (await session.exec(stmt.limit(1))).first()
-
-
 async def reports(*, session: AsyncSession, task_id: str) -> list[ProgressReport]:
     """Every progress report of a task, newest first."""
     stmt = select(ProgressReport).where(ProgressReport.task_id == task_id).order_by(ProgressReport.at.desc(), ProgressReport.id.desc())  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from task_svc.directory.models import Unit
 from task_svc.tasks import service
-from task_svc.tasks.models import ProgressReport, Task, TaskEntry
+from task_svc.tasks.models import ExtensionRequest, ProgressReport, Task, TaskEntry
 from task_svc.tasks.schemas import ExtensionPublic, ReportPublic, TaskDetail, TaskPublic, TimelineEntry
 
 REASONED = {"returned", "declined", "withdrawn", "reassigned", "extension_requested", "extension_decided"}
@@ -48,15 +48,24 @@ def report_public(r: ProgressReport) -> ReportPublic:
                         evidence_ids=json.loads(r.evidence_ids), actor=r.actor, actor_name=r.actor_name, actor_unit_id=r.actor_unit_id, at=r.at)
 
 
+async def _extras(session: AsyncSession, t: Task) -> tuple[str | None, ProgressReport | None, ExtensionRequest | None]:
+    """The unit's name, the latest report and the open extension request, in one round trip when there are none."""
+    report = select(ProgressReport.id).where(ProgressReport.task_id == t.id).order_by(
+        ProgressReport.at.desc(), ProgressReport.id.desc()).limit(1)  # type: ignore[attr-defined]
+    ext = select(ExtensionRequest.id).where(ExtensionRequest.task_id == t.id, ExtensionRequest.status == "pending").limit(1)
+    name = select(Unit.name).where(Unit.id == t.unit_id)
+    row = (await session.exec(select(name.scalar_subquery(), report.scalar_subquery(), ext.scalar_subquery()))).one()
+    return (row[0], await session.get(ProgressReport, row[1]) if row[1] else None,
+            await session.get(ExtensionRequest, row[2]) if row[2] else None)
+
+
 async def detail(session: AsyncSession, t: Task) -> TaskDetail:
     """GET /api/tasks/{id}: the task, its latest report, open extension, roll-up and timeline."""
-    names = await unit_names(session, {t.unit_id})
+    name, latest, ext = await _extras(session, t)
     entries = await service.timeline(session=session, task_id=t.id)
-    latest = await service.latest_report(session=session, task_id=t.id)
-    ext = await service.pending_extension(session=session, task_id=t.id)
     returned = next((e.note for e in reversed(entries) if e.action == "returned"), None) if t.status == "returned" else None
     return TaskDetail(
-        **public(t, names), indicator_values=json.loads(t.indicator_values or "[]"),
+        **public(t, {t.unit_id: name} if name else {}), indicator_values=json.loads(t.indicator_values or "[]"),
         latest_report=report_public(latest) if latest else None,
         pending_extension=ExtensionPublic.model_validate(ext, from_attributes=True) if ext else None,
         # A school task is a leaf: no children to roll up, so no query for them.
