@@ -56,7 +56,9 @@ async def remind_many(*, uow: UnitOfWork, actor: Principal, filter: str, message
     stmt = select(Task).where(FILTERS[filter], Task.status.in_(OPEN))  # type: ignore[attr-defined]
     if parent_id is not None:
         parent = await get_task(session=uow.session, task_id=parent_id, user=actor)
-        stmt = stmt.where(Task.parent_id == parent.id)
+        # Everything below the parent: its children and theirs (a tree is at most city → district → school).
+        children = select(Task.id).where(Task.parent_id == parent.id)
+        stmt = stmt.where(sa.or_(Task.parent_id == parent.id, Task.parent_id.in_(children)))  # type: ignore[union-attr]
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
     visible = await visibility(uow.session, actor)

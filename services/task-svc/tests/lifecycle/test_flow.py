@@ -178,3 +178,26 @@ async def test_decline_reassign_and_withdraw(org) -> None:  # type: ignore[no-un
     roll = (await org.call("dist-x", "GET", "/api/tasks/t-x")).json()["rollup"]
     assert roll["children"] == 1 and roll["by_status"] == {"reassigned": 1, "withdrawn": 1, "assigned": 1}
     assert date.fromisoformat(new["due_date"]) == org.tasks["t-x1"].due_date
+
+
+async def test_bulk_remind_reaches_every_level_below_the_parent(org) -> None:  # type: ignore[no-untyped-def]
+    """Under the city task the lead department reaches districts and their schools; overdue picks only red ones."""
+    r = await org.call("dept-lead", "POST", "/api/tasks/remind", json={"parent_id": "t-city", "filter": "unacknowledged", "message": "请签收"})
+    assert r.json() == {"reminded": 6, "skipped": 0, "not_allowed": 0}, r.text
+    reminded = {e["key"] for e in await _outbox(org) if e["type"] == "task.reminded"}
+    assert reminded == {"t-x", "t-y", "t-cs", "t-x1", "t-x2", "t-y1"}
+    r = await org.call("dist-y", "POST", "/api/tasks/remind", json={"parent_id": "t-y", "filter": "overdue"})
+    assert r.json() == {"reminded": 0, "skipped": 0, "not_allowed": 0}
+    async with org.app.state.ctx.db.engine.begin() as conn:
+        import sqlalchemy as sa
+        await conn.execute(sa.text("UPDATE tasks SET warning = 'red' WHERE id = 't-y1'"))
+    r = await org.call("dist-y", "POST", "/api/tasks/remind", json={"parent_id": "t-y", "filter": "overdue"})
+    assert r.json() == {"reminded": 1, "skipped": 0, "not_allowed": 0}
+
+
+async def _outbox(org) -> list[dict]:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    ctx = org.app.state.ctx
+    async with ctx.db.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(ctx.tables.outbox.c.type, ctx.tables.outbox.c.key).order_by(ctx.tables.outbox.c.seq))).all()
+    return [{"type": t, "key": k} for t, k in rows]
