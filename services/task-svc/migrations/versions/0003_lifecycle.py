@@ -28,6 +28,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reassigned_to', S(length=36), nullable=True))
         batch_op.add_column(sa.Column('indicator_values', S(), nullable=False, server_default='[]'))
         batch_op.create_index(batch_op.f('ix_tasks_warning'), ['warning'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_issuer_unit_id'), ['issuer_unit_id'], unique=False)
         # Lists: a unit's tasks by due date, a tree's tasks by due date, the scheduler's scan.
         batch_op.create_index('ix_tasks_unit_due', ['unit_id', 'due_date', 'id'], unique=False)
         batch_op.create_index('ix_tasks_root_due', ['root_id', 'due_date', 'id'], unique=False)
@@ -123,6 +124,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tasks_plan_due')
         batch_op.drop_index('ix_tasks_root_due')
         batch_op.drop_index('ix_tasks_unit_due')
+        batch_op.drop_index(batch_op.f('ix_tasks_issuer_unit_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_warning'))
         batch_op.drop_column('indicator_values')
         batch_op.drop_column('reassigned_to')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from duban_shared.events import utcnow
@@ -19,7 +20,7 @@ class TaskBase(TaskSvcModel):
     parent_id: str | None = Field(default=None, max_length=36, index=True)
     level: str = Field(max_length=16, index=True)
     unit_id: str = Field(max_length=36, index=True)
-    issuer_unit_id: str | None = Field(default=None, max_length=36)
+    issuer_unit_id: str | None = Field(default=None, max_length=36, index=True)
     title: str = Field(max_length=500)
     body: str = ""
     status: str = Field(default="assigned", max_length=16, index=True)
@@ -42,6 +43,13 @@ class Task(TaskBase, table=True):
     """A unit's share of a plan item."""
 
     __tablename__ = "tasks"
+    # Lists page a unit's, a tree's or a plan's tasks by due date; the scheduler scans by due date and level.
+    __table_args__ = (
+        sa.Index("ix_tasks_unit_due", "unit_id", "due_date", "id"),
+        sa.Index("ix_tasks_root_due", "root_id", "due_date", "id"),
+        sa.Index("ix_tasks_plan_due", "plan_id", "due_date", "id"),
+        sa.Index("ix_tasks_due_warning", "due_date", "warning"),
+    )
     id: str = Field(primary_key=True, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
