@@ -18,6 +18,13 @@ class TaskSettings(ServiceSettings):
     # Only demo mode gives unit accounts a password; elsewhere they are activated with a one-time code.
     unit_password: str = Field(default=DEMO_PASSWORD, alias="DUBAN_UNIT_PASSWORD")
     refresh_ttl_seconds: int = Field(default=12 * 3600, ge=300, alias="DUBAN_REFRESH_TTL")
+    # Lifecycle (issue #8).
+    warning_working_days: int = Field(default=5, alias="DUBAN_WARNING_WORKING_DAYS")
+    remind_daily_cap: int = Field(default=3, alias="DUBAN_REMIND_DAILY_CAP")
+    deadline_scan_seconds: float = Field(default=60.0, alias="DUBAN_DEADLINE_SCAN_SECONDS")
+    deadline_scheduler: bool = Field(default=True, alias="DUBAN_DEADLINE_SCHEDULER")
+    evidence_store: str = Field(default="local", alias="DUBAN_EVIDENCE_STORE")  # local | database
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, alias="DUBAN_EVIDENCE_MAX_BYTES")
 
     def checked_admin_password(self) -> str:
         """The admin password to create `admin` with; ConfigError (a clear message, no traceback) when unusable."""

@@ -17,9 +17,13 @@ from task_svc.auth.router import internal as auth_internal
 from task_svc.auth.router import router as auth_router
 from task_svc.base import TABLES
 from task_svc.config import DEMO_PASSWORD, TaskSettings
+from task_svc.deadlines.scheduler import DeadlineScheduler
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.evidence import models as _evidence_models  # noqa: F401  (registers the tables)
+from task_svc.evidence.router import router as evidence_router
+from task_svc.evidence.storage import store_from_settings
 from task_svc.gauges import tracking_breakdowns
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
@@ -54,6 +58,17 @@ async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
             if retired:
                 log.warning("%d accounts still had the demo password: it no longer works, they need activation codes", retired)
         await session.commit()
+    ctx.extras["evidence_store"] = store_from_settings(settings)
+    scheduler = DeadlineScheduler(ctx, settings.deadline_scan_seconds)
+    ctx.extras["deadlines"] = scheduler
+    if settings.deadline_scheduler:
+        scheduler.start()
+
+
+async def _shutdown(app: FastAPI, ctx: ServiceContext) -> None:
+    scheduler = ctx.extras.get("deadlines")
+    if scheduler is not None:
+        await scheduler.stop()
 
 
 def create_app(settings: TaskSettings | None = None) -> FastAPI:
@@ -65,10 +80,12 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, auth_internal, directory_router, tasks_router],
+        routers=[auth_router, auth_internal, directory_router, tasks_router, evidence_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [tracking_breakdowns(task_handlers.router)])],
         on_startup=[_startup],
-        body_limits={"/api/directory/import": 6 * 1024 * 1024},
+        on_shutdown=[_shutdown],
+        # Evidence uploads are multipart and checked again, exactly, by the route (413).
+        body_limits={"/api/directory/import": 6 * 1024 * 1024, "/api/tasks/": settings.evidence_max_bytes + 256 * 1024},
     )
     app = build_app(spec, settings)
     app.state.admin_password = admin_password

@@ -1,0 +1,1 @@
+"""Deadlines: working-day warning levels and the scheduler that moves them."""

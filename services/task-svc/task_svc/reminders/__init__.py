@@ -1,0 +1,1 @@
+"""Reminders (催办): one task or many, with a daily cap."""
