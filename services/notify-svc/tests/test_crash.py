@@ -22,7 +22,7 @@ async def test_a_send_cut_by_a_crash_is_repeated_once_with_the_same_key(db_facto
            "DUBAN_VAR_DIR": str(var), "DUBAN_LOG_JSON": "false", "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "DUBAN_RELAY_INTERVAL": "0.1",
            "DUBAN_NOTIFY_ALLOW_LOOPBACK": "true", "DUBAN_NOTIFY_LEASE": "3", "DUBAN_NOTIFY_SEND_TIMEOUT": "120",
            "DUBAN_NOTIFY_WORKER_POLL": "0.2"}
-    tok = issuer_from_settings(NotifySettings(var_dir=var, database_url=url)).issue(
+    tok = issuer_from_settings(NotifySettings(var_dir=var, database_url=url, demo_mode=True)).issue(
         Principal(username="dc", unit_id=kit.DISTRICT.id, unit_kind="district", roles=("staff",)))
     svc = ServiceProcess("notify_svc.main:create_app", env, tmp_path / "notify.log")
     robots.hang.add("wecom")
