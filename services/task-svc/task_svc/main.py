@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from task_svc.config import TaskSettings
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.dispatch.jobs import BreakdownWorker
+from task_svc.dispatch.router import router as dispatch_router
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -47,6 +51,18 @@ async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
         city = (await session.exec(select(Unit).where(Unit.kind == "city"))).first()
         await accounts.ensure_admin(session=session, city_unit_id=city.id if city else None, password=settings.admin_password)
         await session.commit()
+    worker = BreakdownWorker(ctx.db, ctx.outbox, chunk_tasks=settings.breakdown_chunk_tasks, pause=settings.breakdown_pause_seconds)
+    ctx.db.after_commit.append(worker.wake.set)
+    ctx.extras["breakdown"] = worker
+    ctx.extras["breakdown_task"] = asyncio.create_task(worker.run(), name="task-svc-breakdown")
+
+
+async def _shutdown(_app: FastAPI, ctx: ServiceContext) -> None:
+    task = ctx.extras.pop("breakdown_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: TaskSettings | None = None) -> FastAPI:
@@ -57,9 +73,10 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, directory_router, tasks_router],
+        routers=[auth_router, directory_router, dispatch_router, tasks_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
+        on_shutdown=[_shutdown],
         body_limits={"/api/directory/import": 6 * 1024 * 1024},
     )
     return build_app(spec, settings)
