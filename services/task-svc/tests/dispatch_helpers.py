@@ -57,6 +57,7 @@ class Stack:
     pub: Publisher
     url: str
     admin: dict[str, str]
+    app: Any
 
     async def login(self, username: str) -> dict[str, str]:
         """Headers of a unit's account (password demo)."""
@@ -98,6 +99,7 @@ class Stack:
 async def task_stack(make_settings: Any, db_factory: Any, broker: Any, topic_prefix: str, **overrides: Any) -> AsyncIterator[Stack]:
     """Run task-svc (demo directory) and a plan-event publisher on this test's broker."""
     settings = make_settings(TaskSettings, demo_directory=True, **overrides)
-    async with publishing(db_factory.new_url("planpub"), broker.bootstrap, topic_prefix) as pub, running(create_app(settings)) as c:
+    app = create_app(settings)
+    async with publishing(db_factory.new_url("planpub"), broker.bootstrap, topic_prefix) as pub, running(app) as c:
         r = await c.post("/api/auth/login", json={"username": "admin", "password": "demo"})
-        yield Stack(c, pub, settings.db_url, bearer(r.json()["access_token"]))
+        yield Stack(c, pub, settings.db_url, bearer(r.json()["access_token"]), app)

@@ -147,32 +147,26 @@ def wanted_tree(item: PlanItemSnapshot, ref: PlanRef, org: Org) -> Tree:
     tree.groups[None] = [Planned(city_id, "city", lead.id, org.city.id, None, city_id, due)]
 
     wanted_school_ids = {s.id for s in explicit_schools}
-    if tg.districts or schools_targeted:
-        districts = list(org.districts)
-    else:
-        districts = list(explicit_districts)
-    district_ids = {d.id for d in districts}
-    # A school named explicitly brings its own district's task along: the district supervises it.
-    for s in explicit_schools:
-        if s.parent_id in org.schools_of and s.parent_id not in district_ids:
-            districts.append(org.by_id[s.parent_id])  # type: ignore[index]
-            district_ids.add(s.parent_id)  # type: ignore[arg-type]
-    districts.sort(key=lambda d: d.code)
+
+    def targeted(s: Unit) -> bool:
+        return s.school_type in types or s.id in wanted_school_ids
+
+    # Every district when districts are targeted; otherwise those supervising a targeted school, or named.
+    districts = [d for d in org.districts if tg.districts or d in explicit_districts or any(map(targeted, org.schools_of[d.id]))]
 
     def school_task(s: Unit, parent: str, issuer: str) -> Planned:
         return Planned(task_id_for(ref.plan_id, item.id, s.id, "school"), "school", s.id, issuer, parent, city_id, due)
 
     under_city = [Planned(task_id_for(ref.plan_id, item.id, d.id, "district"), "district", d.id, lead.id, city_id, city_id, due)
                   for d in districts]
-    under_city += [school_task(s, city_id, lead.id) for s in org.city_schools if s.school_type in types or s.id in wanted_school_ids]
+    under_city += [school_task(s, city_id, lead.id) for s in org.city_schools if targeted(s)]
     if under_city:
         tree.groups[city_id] = under_city
     n_schools = sum(1 for t in under_city if t.level == "school")
     for dt in under_city:
         if dt.level != "district":
             continue
-        kids = [school_task(s, dt.id, dt.unit_id) for s in org.schools_of.get(dt.unit_id, [])
-                if s.school_type in types or s.id in wanted_school_ids]
+        kids = [school_task(s, dt.id, dt.unit_id) for s in org.schools_of.get(dt.unit_id, []) if targeted(s)]
         if kids:
             tree.groups[dt.id] = kids
             n_schools += len(kids)
