@@ -17,7 +17,14 @@ import sqlalchemy as sa
 
 from duban_shared.db import sync_url
 from duban_shared.events import utcnow
-from duban_shared.events.catalogue import TASK_TOPIC, PlanDispatched, PlanItemSnapshot, PlanPublished, TargetsSnapshot, TasksAssigned
+from duban_shared.events.catalogue import (
+    TASK_TOPIC,
+    PlanDispatched,
+    PlanItemSnapshot,
+    PlanPublished,
+    TargetsSnapshot,
+    TasksAssigned,
+)
 from duban_shared.testing.probe import probing
 from duban_shared.testing.processes import ServiceProcess
 from duban_shared.testing.publisher import publishing
