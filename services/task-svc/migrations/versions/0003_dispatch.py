@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('kind', S(length=16), nullable=False),
     sa.Column('payload', S(), nullable=False),
     sa.Column('correlation_id', S(length=64), nullable=True),
+    sa.Column('causation_id', S(length=36), nullable=True),
     sa.Column('status', S(length=16), nullable=False),
     sa.Column('next_item', sa.Integer(), nullable=False),
     sa.Column('total_items', sa.Integer(), nullable=False),

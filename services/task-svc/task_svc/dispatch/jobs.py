@@ -27,7 +27,7 @@ from duban_shared.events.catalogue import (
     PlanRevised,
     UnitTaskCount,
 )
-from duban_shared.logging import correlation_id
+from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging import Outbox
 from duban_shared.uow import UnitOfWork
 from task_svc.dispatch.models import BreakdownJob
@@ -54,7 +54,7 @@ async def record_job(*, uow: UnitOfWork, event: PlanPublished | PlanRevised) -> 
     jid = job_id(event.plan_id, event.version, kind)
     env = uow.envelope
     row = dict(id=jid, plan_id=event.plan_id, plan_version=event.version, kind=kind, payload=event.model_dump_json(),
-               correlation_id=(env.correlation_id or env.id) if env else None, status="pending", next_item=0, total_items=total,
+               correlation_id=(env.correlation_id or env.id) if env else None, causation_id=env.id if env else None, status="pending", next_item=0, total_items=total,
                batches=0, tasks=0, counts="{}", warnings="[]", created_at=now, updated_at=now, finished_at=None)
     await uow.session.execute(insert_ignore(await dialect_of(uow), JOBS), [row])
     return jid
@@ -114,12 +114,13 @@ class BreakdownWorker:
             if not (await session.execute(claim.values(updated_at=utcnow()))).rowcount:
                 await session.rollback()
                 return True  # another instance wrote this chunk
-            token = correlation_id.set(job.correlation_id)
+            tokens = correlation_id.set(job.correlation_id), causation_id.set(job.causation_id)
             try:
                 await self._chunk(UnitOfWork(session, self.outbox), job)
                 await session.commit()
             finally:
-                correlation_id.reset(token)
+                correlation_id.reset(tokens[0])
+                causation_id.reset(tokens[1])
         return True
 
     async def _chunk(self, uow: UnitOfWork, job: sa.Row) -> None:

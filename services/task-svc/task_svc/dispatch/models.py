@@ -20,6 +20,7 @@ class BreakdownJob(TaskSvcModel, table=True):
     kind: str = Field(max_length=16)  # published | revised
     payload: str  # the consumed event as JSON: the job needs nothing else
     correlation_id: str | None = Field(default=None, max_length=64)
+    causation_id: str | None = Field(default=None, max_length=36)  # the plan event's id
     status: str = Field(default="pending", max_length=16, index=True)  # pending | done
     next_item: int = 0
     total_items: int = 0
