@@ -126,9 +126,11 @@ async def test_sigkill_mid_breakdown_gives_exactly_one_clean_run(db_factory, bro
             async def applied_once() -> bool:
                 counts = await probe.counts()
                 assert set(counts.values()) <= {1}, "an event took effect twice"
-                return set(counts) == {r[0] for r in outbox}
+                unpublished = rows(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0]
+                assert set(counts) == {r[0] for r in outbox}, f"{len(counts)} of {len(outbox)} applied, {unpublished} unpublished"
+                return True
 
-            await eventually(applied_once, timeout=120, what="every batch applied once by the probe")
+            await eventually(applied_once, timeout=180, what="every batch applied once by the probe")
         finally:
             svc.stop()
 
