@@ -31,7 +31,7 @@ from duban_shared.logging import causation_id, correlation_id
 from duban_shared.messaging import Outbox
 from duban_shared.uow import UnitOfWork
 from task_svc.dispatch.models import BreakdownJob
-from task_svc.tasks.breakdown import PlanRef, load_org
+from task_svc.tasks.breakdown import Org, PlanRef, load_org, org_signature
 from task_svc.tasks.bulk import Written, dialect_of, event_id, insert_ignore
 from task_svc.tasks.reconcile import reconcile_item
 
@@ -79,6 +79,7 @@ class BreakdownWorker:
         self.chunk_tasks = chunk_tasks
         self.pause = pause
         self.wake = asyncio.Event()
+        self._org: tuple[tuple[object, ...], Org | None] | None = None
 
     async def run(self) -> None:
         """Loop until cancelled."""
@@ -125,7 +126,10 @@ class BreakdownWorker:
 
     async def _chunk(self, uow: UnitOfWork, job: sa.Row) -> None:
         ref, work, title, kind = _work_list(job)
-        org = await load_org(uow.session)
+        sig = await org_signature(uow.session)
+        if self._org is None or self._org[0] != sig:  # re-read the directory only when it changed
+            self._org = (sig, await load_org(uow.session))
+        org = self._org[1]
         written, warnings = Written(), []
         i = job.next_item
         if org is None:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import select
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.events.catalogue import PlanItemSnapshot
@@ -25,29 +25,52 @@ def task_id_for(plan_id: str, item_id: str, unit_id: str, level: str) -> str:
     return str(uuid.uuid5(NS, f"{plan_id}/{item_id}/{level}/{unit_id}"))
 
 
+@dataclass(frozen=True, slots=True)
+class OrgUnit:
+    """A unit as the breakdown reads it (plain rows, not ORM objects: the directory has ~1,800)."""
+
+    id: str
+    code: str
+    name: str
+    kind: str
+    parent_id: str | None
+    school_type: str | None
+
+
 @dataclass
 class Org:
     """The active directory as the breakdown needs it."""
 
-    city: Unit
-    departments: list[Unit]
-    districts: list[Unit]
-    schools_of: dict[str, list[Unit]]  # district id -> its schools, by code
-    city_schools: list[Unit]  # schools with no district above them (市直属)
-    by_id: dict[str, Unit]
-    by_code: dict[str, Unit]
+    city: OrgUnit
+    departments: list[OrgUnit]
+    districts: list[OrgUnit]
+    schools_of: dict[str, list[OrgUnit]]  # district id -> its schools, by code
+    city_schools: list[OrgUnit]  # schools with no district above them (市直属)
+    by_id: dict[str, OrgUnit]
+    by_code: dict[str, OrgUnit]
+
+
+_UNITS = Unit.__table__  # type: ignore[attr-defined]
+
+
+async def org_signature(session: AsyncSession) -> tuple[object, ...]:
+    """Changes whenever the directory does: lets a breakdown job reuse the directory it read."""
+    q = sa.select(sa.func.count(), sa.func.max(_UNITS.c.updated_at), sa.func.sum(sa.cast(_UNITS.c.active, sa.Integer)))
+    return tuple((await session.execute(q)).one())
 
 
 async def load_org(session: AsyncSession) -> Org | None:
     """Active units; None while the directory has no city bureau."""
-    units = sorted((await session.exec(select(Unit).where(Unit.active == True))).all(), key=lambda u: u.code)
+    q = sa.select(_UNITS.c.id, _UNITS.c.code, _UNITS.c.name, _UNITS.c.kind, _UNITS.c.parent_id, _UNITS.c.school_type).where(
+        _UNITS.c.active == sa.true()).order_by(_UNITS.c.code)
+    units = [OrgUnit(*r) for r in (await session.execute(q)).all()]
     city = next((u for u in units if u.kind == "city"), None)
     if city is None:
         return None
     districts = [u for u in units if u.kind == "district"]
     district_ids = {d.id for d in districts}
-    schools_of: dict[str, list[Unit]] = {d.id: [] for d in districts}
-    city_schools: list[Unit] = []
+    schools_of: dict[str, list[OrgUnit]] = {d.id: [] for d in districts}
+    city_schools: list[OrgUnit] = []
     for u in units:
         if u.kind == "school":
             (schools_of[u.parent_id] if u.parent_id in district_ids else city_schools).append(u)  # type: ignore[index]
@@ -95,15 +118,15 @@ def _label(item: PlanItemSnapshot) -> str:
     return f"条目{item.number or item.position}「{item.title[:30]}」"
 
 
-def _resolve(ids: list[str], names: list[str], org: Org) -> tuple[list[Unit], list[str]]:
+def _resolve(ids: list[str], names: list[str], org: Org) -> tuple[list[OrgUnit], list[str]]:
     """Departments (or the city bureau) for an item's unit ids, else its names as written; and names that fit nothing."""
     found = [u for i in ids if (u := org.by_id.get(i)) is not None and u.kind in ("department", "city")]
     if found:
         return found, []
-    out: list[Unit] = []
+    out: list[OrgUnit] = []
     missing: list[str] = []
     for n in names:
-        m = match_unit(n, org.departments)
+        m = match_unit(n, org.departments)  # type: ignore[arg-type]
         if m is None:
             missing.append(n)
         elif m not in out:
@@ -122,8 +145,8 @@ def wanted_tree(item: PlanItemSnapshot, ref: PlanRef, org: Org) -> Tree:
     supporting, _ = _resolve(item.supporting_unit_ids, item.supporting_units, org)
     co = [u.id for u in [*leads[1:], *supporting] if u.id != lead.id]
 
-    explicit_districts: list[Unit] = []
-    explicit_schools: list[Unit] = []
+    explicit_districts: list[OrgUnit] = []
+    explicit_schools: list[OrgUnit] = []
     for ref_ in tg.units:
         u = org.by_id.get(ref_) or org.by_code.get(ref_)
         if u is None:
@@ -148,13 +171,13 @@ def wanted_tree(item: PlanItemSnapshot, ref: PlanRef, org: Org) -> Tree:
 
     wanted_school_ids = {s.id for s in explicit_schools}
 
-    def targeted(s: Unit) -> bool:
+    def targeted(s: OrgUnit) -> bool:
         return s.school_type in types or s.id in wanted_school_ids
 
     # Every district when districts are targeted; otherwise those supervising a targeted school, or named.
     districts = [d for d in org.districts if tg.districts or d in explicit_districts or any(map(targeted, org.schools_of[d.id]))]
 
-    def school_task(s: Unit, parent: str, issuer: str) -> Planned:
+    def school_task(s: OrgUnit, parent: str, issuer: str) -> Planned:
         return Planned(task_id_for(ref.plan_id, item.id, s.id, "school"), "school", s.id, issuer, parent, city_id, due)
 
     under_city = [Planned(task_id_for(ref.plan_id, item.id, d.id, "district"), "district", d.id, lead.id, city_id, city_id, due)
