@@ -100,3 +100,24 @@ def test_batches_split_under_the_size_limit() -> None:
         assert len(base.model_copy(update={"tasks": p}).model_dump_json().encode()) + 1024 <= limit
     full = split_by_size(base, rows, "tasks")
     assert 2 < len(full) < 6 and all(len(base.model_copy(update={"tasks": p}).model_dump_json().encode()) < MAX_EVENT_BYTES for p in full)
+
+
+async def test_an_item_that_keeps_failing_is_skipped_with_a_warning(make_settings, db_factory, broker, topic_prefix, monkeypatch) -> None:
+    """A poison item does not hold the plan back: it is tried alone a few times, then passed over with a warning."""
+    from task_svc.dispatch import jobs
+
+    real = jobs.reconcile_item
+    good, bad = item(1, "正常条目"), item(2, "出错条目")
+
+    async def failing(**kw):  # type: ignore[no-untyped-def]
+        if kw["item_id"] == bad.id:
+            raise RuntimeError("injected")
+        return await real(**kw)
+
+    monkeypatch.setattr(jobs, "reconcile_item", failing)
+    async with task_stack(make_settings, db_factory, broker, topic_prefix) as s:
+        plan = published([bad, good])
+        await s.pub.publish([plan])
+        done = await s.dispatched(plan.plan_id)
+        assert [t["item_id"] for t in await s.tasks(plan_id=plan.plan_id)] == [good.id]
+        assert any("出错条目" in w and "跳过" in w for w in done["warnings"])

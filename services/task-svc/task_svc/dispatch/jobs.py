@@ -17,6 +17,7 @@ import uuid
 from collections import Counter
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_shared.db import Database
 from duban_shared.events import utcnow
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 JOBS = BreakdownJob.__table__  # type: ignore[attr-defined]
 JOB_NS = uuid.UUID("a3d4b1f0-6c2e-4e8a-9b7d-2f5c8e1a0d44")
 MAX_WARNINGS = 200
+MAX_ATTEMPTS = 3
 
 
 def job_id(plan_id: str, version: int, kind: str) -> str:
@@ -80,6 +82,7 @@ class BreakdownWorker:
         self.pause = pause
         self.wake = asyncio.Event()
         self._org: tuple[tuple[object, ...], Org | None] | None = None
+        self._failures: dict[tuple[str, int], int] = {}
 
     async def run(self) -> None:
         """Loop until cancelled."""
@@ -116,15 +119,36 @@ class BreakdownWorker:
                 await session.rollback()
                 return True  # another instance wrote this chunk
             tokens = correlation_id.set(job.correlation_id), causation_id.set(job.causation_id)
+            key = (job.id, job.next_item)
             try:
-                await self._chunk(UnitOfWork(session, self.outbox), job)
+                # After a failure, one item per chunk, so the failing item is found and no good one is held back.
+                await self._chunk(UnitOfWork(session, self.outbox), job, one_item=key in self._failures)
                 await session.commit()
+                self._failures.pop(key, None)
+            except Exception as exc:
+                await session.rollback()
+                self._failures[key] = self._failures.get(key, 0) + 1
+                if self._failures[key] < MAX_ATTEMPTS:
+                    raise
+                await self._skip(session, job, exc)
             finally:
                 correlation_id.reset(tokens[0])
                 causation_id.reset(tokens[1])
         return True
 
-    async def _chunk(self, uow: UnitOfWork, job: sa.Row) -> None:
+    async def _skip(self, session: AsyncSession, job: sa.Row, exc: Exception) -> None:
+        """An item that keeps failing on its own is passed over with a warning, so the plan's other items go out."""
+        _, work, _, _ = _work_list(job)
+        item_id, item = work[job.next_item]
+        warning = f"条目「{item.title[:30] if item else item_id}」分解失败（{type(exc).__name__}），已跳过，请联系管理员"
+        log.error("plan %s v%d: item %s failed %d times, skipped: %r", job.plan_id, job.plan_version, item_id, MAX_ATTEMPTS, exc)
+        warnings = json.dumps((json.loads(job.warnings) + [warning])[:MAX_WARNINGS], ensure_ascii=False)
+        q = sa.update(JOBS).where(JOBS.c.id == job.id, JOBS.c.next_item == job.next_item)
+        await session.execute(q.values(next_item=job.next_item + 1, warnings=warnings, updated_at=utcnow()))
+        await session.commit()
+        self._failures.pop((job.id, job.next_item), None)
+
+    async def _chunk(self, uow: UnitOfWork, job: sa.Row, *, one_item: bool = False) -> None:
         ref, work, title, kind = _work_list(job)
         sig = await org_signature(uow.session)
         if self._org is None or self._org[0] != sig:  # re-read the directory only when it changed
@@ -136,7 +160,7 @@ class BreakdownWorker:
             warnings.append("名录中没有市教育局，未生成任务")
             log.warning("plan %s v%d: the directory has no city bureau; no tasks made", ref.plan_id, ref.version)
             i = len(work)
-        while i < len(work) and written.tasks + written.withdrawn + written.updated < self.chunk_tasks:
+        while i < len(work) and written.tasks + written.withdrawn + written.updated < self.chunk_tasks and not (one_item and i > job.next_item):
             item_id, item = work[i]
             outcome = await reconcile_item(uow=uow, org=org, ref=ref, item_id=item_id, item=item,  # type: ignore[arg-type]
                                            reason="published" if kind == "published" else "revised")
