@@ -123,7 +123,7 @@ def test_compose_runs_the_stack_as_duban_up_does(monkeypatch: pytest.MonkeyPatch
     assert {v.split(":")[0] for v in keys["volumes"]} == {"jwt-private", "jwt-public"}
 
 
-def test_kafka_runs_three_kraft_brokers_with_scram_and_acls() -> None:
+def test_kafka_runs_three_kraft_brokers_with_scram_and_acls(tmp_path: Path) -> None:
     services = compose()["services"]
     brokers = [services[f"kafka-{i}"] for i in (1, 2, 3)]
     voters = {b["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] for b in brokers}
@@ -145,11 +145,13 @@ def test_kafka_runs_three_kraft_brokers_with_scram_and_acls() -> None:
             names = m.group(1).split() if m.group(4) == "$t" else [m.group(4)]
             reads.setdefault(f"{m.group(2)} {m.group(3)}", set()).update(names)
     for name, factory in FACTORIES.items():
-        app = factory(SETTINGS[name](database_url="sqlite://", messaging_enabled=False, log_json=False))
+        app = factory(SETTINGS[name](database_url="sqlite://", messaging_enabled=False, log_json=False, demo_mode=True, var_dir=tmp_path))
         subscribed = {t.split(".", 1)[1] for c in app.state.ctx.consumers for t in c.topics}
+        if "live_feed" in app.state.ctx.extras or name == "notify-svc":
+            subscribed.add("notify")  # the live stream feed reads without a consumer group
         assert reads.get(f"{name} Read", set()) == subscribed, name
     assert reads["plan-svc Write"] == {"plan"} and reads["task-svc Write"] == {"task", "directory"}
-    assert "notify-svc Write" not in reads and "report-svc Write" not in reads
+    assert reads["notify-svc Write"] == {"notify"} and "report-svc Write" not in reads
 
 
 def test_serve_entry_point_runs_each_service_like_duban_up() -> None:

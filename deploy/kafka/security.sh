@@ -43,10 +43,12 @@ done
 acl plan-svc Write --topic "$PREFIX.plan"
 acl task-svc Write --topic "$PREFIX.task"
 acl task-svc Write --topic "$PREFIX.directory"
+acl notify-svc Write --topic "$PREFIX.notify"
 
 # Readers: what each service consumes (services/*/main.py, ConsumerSpec).
+acl plan-svc Read --topic "$PREFIX.directory"
 acl task-svc Read --topic "$PREFIX.plan"
-for t in directory task; do acl notify-svc Read --topic "$PREFIX.$t"; done
+for t in directory task notify; do acl notify-svc Read --topic "$PREFIX.$t"; done
 for t in directory plan task; do acl report-svc Read --topic "$PREFIX.$t"; done
 
 # Operators (duban dlq, duban events replay from the migrate container) use the admin user.

@@ -12,6 +12,8 @@ from notify_svc.config import NotifySettings
 from notify_svc.main import create_app as notify_app
 from plan_svc.config import PlanSettings
 from plan_svc.main import create_app as plan_app
+from report_svc.config import ReportSettings
+from report_svc.main import create_app as report_app
 
 
 def test_services_refuse_missing_keys_outside_demo_mode(make_settings) -> None:
@@ -21,9 +23,10 @@ def test_services_refuse_missing_keys_outside_demo_mode(make_settings) -> None:
             factory(settings)
         assert not (settings.keys_dir / "jwt-public.pem").exists()  # nothing made up on the fly
     ensure_keypair(make_settings(PlanSettings).keys_dir)
-    notify_app(make_settings(NotifySettings, demo_mode=False))  # verifies only, publishes on no topic: starts
-    with pytest.raises(ConfigError, match="事件签名密钥"):
-        plan_app(make_settings(PlanSettings, demo_mode=False))  # owns the plan topic: needs its signing key
+    report_app(make_settings(ReportSettings, demo_mode=False))  # verifies only, publishes on no topic: starts
+    for cls, factory in ((PlanSettings, plan_app), (NotifySettings, notify_app)):
+        with pytest.raises(ConfigError, match="事件签名密钥"):
+            factory(make_settings(cls, demo_mode=False))  # owns a topic (plan; notify's live feed): needs its signing key
 
 
 def test_sasl_needs_its_credentials(make_settings) -> None:

@@ -1,29 +1,16 @@
-"""Business gauges of task-svc: plan breakdowns in progress."""
+"""Business gauges of task-svc: plan breakdowns in progress (breakdown jobs not yet done)."""
 
 from __future__ import annotations
 
-from typing import Any
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_shared.messaging.handlers import EventHandler, EventRouter
-from duban_shared.uow import UnitOfWork
+from duban_shared.business_metrics import BusinessGauges
+from task_svc.dispatch.models import BreakdownJob
 
 
-def tracking_breakdowns(router: EventRouter) -> EventRouter:
-    """A router whose handlers count themselves in `duban_task_breakdowns_in_progress` while running."""
-
-    def wrap(handler: EventHandler) -> EventHandler:
-        async def tracked(uow: UnitOfWork, event: Any) -> None:
-            gauge = uow.ctx.metrics.business.breakdowns_in_progress if uow.ctx is not None else None
-            if gauge is not None:
-                gauge.inc()
-            try:
-                await handler(uow, event)
-            finally:
-                if gauge is not None:
-                    gauge.dec()
-
-        return tracked
-
-    out = EventRouter()
-    out.handlers = {t: wrap(h) for t, h in router.handlers.items()}
-    return out
+async def breakdown_gauges(conn: AsyncConnection, gauges: BusinessGauges) -> None:
+    """Breakdown jobs recorded and not yet written to the end (a crash resumes them)."""
+    t = BreakdownJob.__table__  # type: ignore[attr-defined]
+    n = (await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.status != "done"))).scalar_one()
+    gauges.breakdowns_in_progress.set(int(n))

@@ -28,7 +28,6 @@ from task_svc.dispatch.router import router as dispatch_router
 from task_svc.evidence import models as _evidence_models  # noqa: F401  (registers the tables)
 from task_svc.evidence.router import router as evidence_router
 from task_svc.evidence.storage import store_from_settings
-from task_svc.gauges import tracking_breakdowns
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -94,7 +93,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         service_dir=SERVICE_DIR,
         tables=TABLES,
         routers=[auth_router, auth_internal, directory_router, dispatch_router, tasks_router, evidence_router],
-        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [tracking_breakdowns(task_handlers.router)])],
+        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
         on_shutdown=[_shutdown],
         # Evidence uploads are multipart and checked again, exactly, by the route (413).
@@ -104,4 +103,5 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
     app.state.admin_password = admin_password
     app.state.issuer = issuer_from_settings(settings)
     app.state.token_guard = LocalTokenGuard(app.state.ctx.db, oidc=bool(settings.oidc_jwks_url))
+    app.state.ctx.metrics.business.register(breakdown_gauges, provides=["breakdowns_in_progress"])
     return app

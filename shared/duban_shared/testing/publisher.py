@@ -77,7 +77,7 @@ class Publisher:
         if not self.as_owner:
             return self.outbox
         owner = TOPIC_OWNERS.get(event.TOPIC, self.name)
-        return Outbox(self.tables, source=owner, topic_prefix=self.prefix)
+        return Outbox(self.tables, source=owner, topic_prefix=self.prefix, max_bytes=self.outbox.max_bytes)
 
     async def publish_many(self, n: int, make: Callable[[int], IntegrationEvent], start: int = 0) -> list[str]:
         """Commit n events made by `make(i)`."""
