@@ -1,0 +1,94 @@
+"""填报进度 (the submission board) and the overdue list, straight from the projected task rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from duban_shared.clock import business_today
+from duban_shared.errors import forbidden, not_found
+from report_svc.plans.models import PlanItem
+from report_svc.reports.access import Scope
+from report_svc.reports.service import OPEN, require_plan
+from report_svc.stats.service import GONE
+from report_svc.tasks.models import ReportTask
+from report_svc.units.models import Unit
+
+T = ReportTask.__table__  # type: ignore[attr-defined]
+U = Unit.__table__  # type: ignore[attr-defined]
+ACKED = ("acknowledged", "in_progress", "submitted", "completed", "returned")
+BOARD_COLUMNS = [T.c.id, T.c.unit_id, T.c.level, T.c.status, T.c.district_id, T.c.acknowledged_at, T.c.submitted_at, T.c.percent,
+                 T.c.due_date, T.c.last_report_at, T.c.last_report_note, T.c.item_id, T.c.title, U.c.code, U.c.name]
+
+
+def _iso(v: Any) -> str | None:
+    return v.isoformat() if v is not None else None
+
+
+def _line(r: Any, today: date) -> dict[str, Any]:
+    acked = r.acknowledged_at is not None or r.status in ACKED
+    return {
+        "task_id": r.id, "unit_id": r.unit_id, "code": r.code or "", "name": r.name or r.unit_id, "level": r.level, "district_id": r.district_id,
+        "status": r.status, "acknowledged": acked, "acknowledged_at": _iso(r.acknowledged_at),
+        "submitted": r.status in ("submitted", "completed"), "submitted_at": _iso(r.submitted_at), "percent": r.percent,
+        "due_date": _iso(r.due_date), "overdue": r.status in OPEN and r.due_date is not None and r.due_date < today,
+        "last_report": {"at": _iso(r.last_report_at), "percent": r.percent, "note": r.last_report_note} if r.last_report_at else None,
+    }
+
+
+async def _check_parent(session: AsyncSession, plan_id: str, parent_id: str, scope: Scope) -> None:
+    parent = await session.get(ReportTask, parent_id)
+    if parent is None or parent.plan_id != plan_id:
+        raise not_found("上级任务")
+    if scope.kind == "district" and parent.district_id not in (None, scope.unit_id):
+        raise forbidden("不能查看其他区县的填报进度")
+
+
+async def board(*, session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None,
+                limit: int, offset: int) -> dict[str, Any]:
+    """Who has and has not acknowledged or submitted, for an item or a parent task, in org-tree order."""
+    await require_plan(session=session, plan_id=plan_id)
+    if parent_id is not None:
+        await _check_parent(session, plan_id, parent_id, scope)
+        which = T.c.parent_id == parent_id
+    else:
+        if await session.get(PlanItem, (plan_id, item_id)) is None:
+            raise not_found("事项")
+        which = T.c.item_id == item_id
+    where = sa.and_(T.c.plan_id == plan_id, which, T.c.status.not_in(GONE), scope.tasks_clause())
+    today = business_today()
+    acked = sa.or_(T.c.acknowledged_at.is_not(None), T.c.status.in_(ACKED))
+    totals = (await session.execute(sa.select(
+        sa.func.count().label("units"), sa.func.sum(sa.case((acked, 1), else_=0)).label("ack"),
+        sa.func.sum(sa.case((T.c.status.in_(("submitted", "completed")), 1), else_=0)).label("sub"),
+    ).where(where))).one()
+    stmt = (sa.select(*BOARD_COLUMNS).select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
+            .order_by(T.c.org_key, T.c.id).limit(limit).offset(offset))
+    lines = [_line(r, today) for r in (await session.execute(stmt)).all()]
+    n, ack, sub = int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
+    return {
+        "plan_id": plan_id, "item_id": item_id, "parent_id": parent_id, "as_of": today.isoformat(),
+        "totals": {"units": n, "acknowledged": ack, "not_acknowledged": n - ack, "submitted": sub, "not_submitted": n - sub},
+        "items": lines, "total": n, "limit": limit, "offset": offset,
+    }
+
+
+async def overdue(*, session: AsyncSession, plan_id: str, scope: Scope, limit: int, offset: int) -> dict[str, Any]:
+    """Open tasks past their due date (business date, Asia/Shanghai), oldest due first, in org-tree order."""
+    await require_plan(session=session, plan_id=plan_id)
+    today = business_today()
+    where = sa.and_(T.c.plan_id == plan_id, T.c.status.in_(OPEN), T.c.due_date.is_not(None), T.c.due_date < today, scope.tasks_clause())
+    total = int((await session.execute(sa.select(sa.func.count()).select_from(T).where(where))).scalar_one())
+    stmt = (sa.select(*BOARD_COLUMNS, PlanItem.number, PlanItem.title.label("item_title"))  # type: ignore[attr-defined]
+            .select_from(T.outerjoin(U, U.c.id == T.c.unit_id).outerjoin(PlanItem, sa.and_(PlanItem.plan_id == T.c.plan_id, PlanItem.id == T.c.item_id)))
+            .where(where).order_by(T.c.due_date, T.c.org_key, T.c.id).limit(limit).offset(offset))
+    items = []
+    for r in (await session.execute(stmt)).all():
+        line = _line(r, today)
+        line.update(title=r.title, item_id=r.item_id, item_number=r.number or "", item_title=r.item_title or "",
+                    days_overdue=(today - r.due_date).days)
+        items.append(line)
+    return {"plan_id": plan_id, "as_of": today.isoformat(), "items": items, "total": total, "limit": limit, "offset": offset}

@@ -1,0 +1,62 @@
+"""Where a task sits in the org tree: its district and a sort key in org-tree order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from report_svc.tasks.models import ReportTask
+from report_svc.units.models import Unit
+
+KIND_RANK = {"city": "0", "department": "1", "district": "0", "school": "1"}
+
+
+async def load_units(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, Unit]:
+    """The named units and their parents, in two set-based queries."""
+    wanted = sorted({i for i in ids if i})
+    found: dict[str, Unit] = {}
+    for lo in range(0, len(wanted), 500):
+        rows = (await session.exec(select(Unit).where(Unit.id.in_(wanted[lo : lo + 500])))).all()  # type: ignore[attr-defined]
+        found.update({u.id: u for u in rows})
+    parents = sorted({u.parent_id for u in found.values() if u.parent_id and u.parent_id not in found})
+    if parents:
+        found.update({u.id: u for u in (await session.exec(select(Unit).where(Unit.id.in_(parents)))).all()})  # type: ignore[attr-defined]
+    return found
+
+
+def place(level: str, unit_id: str, issuer_unit_id: str | None, units: dict[str, Unit]) -> tuple[str | None, str]:
+    """(district id or None, org-tree sort key) of a task: city and departments first, then each district and its schools."""
+    unit = units.get(unit_id)
+    if unit is not None:
+        if unit.kind == "district":
+            district: str | None = unit.id
+        elif unit.kind == "school":
+            district = unit.parent_id
+        else:
+            district = None
+        kind, code = unit.kind, unit.code
+    else:
+        # Not in the local directory yet: the task's level and issuer still say where it belongs.
+        district = unit_id if level == "district" else issuer_unit_id if level == "school" else None
+        kind, code = {"city": "department", "district": "district", "school": "school"}.get(level, "school"), unit_id
+    d = units.get(district or "")
+    district_code = (d.code if d else district) or ""
+    return district, f"{district_code}|{KIND_RANK.get(kind, '2')}|{code}"[:160]
+
+
+async def replace_placement(session: AsyncSession, unit_ids: Iterable[str]) -> None:
+    """Recompute district and sort key of every task of these units (after a directory change)."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    units = await load_units(session, ids)
+    for uid in ids:
+        u = units.get(uid)
+        if u is None:
+            continue
+        level = {"district": "district", "school": "school"}.get(u.kind, "city")
+        district, key = place(level, uid, None, units)
+        await session.exec(sa.update(ReportTask).where(ReportTask.unit_id == uid).values(district_id=district, org_key=key))  # type: ignore[arg-type]
