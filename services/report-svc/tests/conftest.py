@@ -156,6 +156,19 @@ class Harness:
         """The system administrator."""
         return self.auth(kind="city", unit_id=self.directory.city, roles=("admin",))
 
+    future = FUTURE
+    past = PAST
+
+    @staticmethod
+    def batch(*args: Any, **kwargs: Any) -> TasksAssigned:
+        """A tasks.assigned batch (see `batch`)."""
+        return batch(*args, **kwargs)
+
+    @staticmethod
+    def plan(*args: Any, **kwargs: Any) -> PlanPublished:
+        """A plan.published event (see `plan_event`)."""
+        return plan_event(*args, **kwargs)
+
     @staticmethod
     def at(minutes: int) -> datetime:
         """A moment `minutes` after a fixed start."""

@@ -58,4 +58,4 @@ async def test_published_plan_and_acknowledgement_reach_the_report(make_settings
         own = await eventually(lambda: summary(mine, 1, 1, 1), what="the district's own view")
         assert own["by_district"][0]["unit_id"] == district["id"] and own["by_district"][0]["name"] == district["name"]
         indicators = (await c["report"].get(f"/api/reports/plans/{plan['id']}/indicators", headers=admin)).json()["indicators"]
-        assert [(i["name"], i["target"], i["unit"], i["reporting_tasks"]) for i in indicators] == [("新建幼儿园", 30.0, "所", 0)]
+        assert [(i["name"], i["target"], i["unit"], i["reporting_units"]) for i in indicators] == [("新建幼儿园", 30.0, "所", 0)]

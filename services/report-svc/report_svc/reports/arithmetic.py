@@ -69,14 +69,31 @@ def aggregate(kind: str, values: list[Reported], level: str | None = None) -> Ag
                      f"在校生合计 {_fmt(weight)} = {_fmt(actual)}%{note}", len(weighted), missing, weight=weight, level=level)
 
 
+def covering(values: list[Reported]) -> list[Reported]:
+    """The values that together cover the plan once: a district's own figure stands for its schools (it covers the
+    same pupils), a district that did not report is covered by its schools; city-level figures only when no
+    district or school reported (adding them to the districts' would count everything twice)."""
+    by_district: dict[str | None, list[Reported]] = {}
+    for v in values:
+        if v.level != "city":
+            by_district.setdefault(v.district_id, []).append(v)
+    chosen: list[Reported] = []
+    for d, vs in by_district.items():
+        own = [v for v in vs if v.level == "district" and d is not None and v.unit_id == d]
+        chosen += own or [v for v in vs if v.level == "school"]
+    return chosen or [v for v in values if v.level == "city"]
+
+
 def headline(kind: str, values: list[Reported]) -> tuple[Aggregate, dict[str, Aggregate]]:
-    """Per level, and the headline from the most detailed level that reported (a district's own figure and its
-    schools' figures describe the same pupils, so levels are never added together)."""
+    """The headline over the covering values, and each level on its own (levels are never added together)."""
     per = {lv: aggregate(kind, [v for v in values if v.level == lv], lv) for lv in ("city", "district", "school")}
-    for lv in ("school", "district", "city"):
-        if per[lv].reporting_units or per[lv].excluded_units:
-            return per[lv], per
-    return aggregate(kind, []), per
+    chosen = covering(values)
+    head = aggregate(kind, chosen)
+    if chosen and {v.level for v in chosen} == {"district", "school"}:
+        head.method += "（已填报的区县取区县数，未填报的区县取其学校数）"
+    elif chosen:
+        head.level = chosen[0].level
+    return head, per
 
 
 def is_met(comparator: str, target: float | None, actual: float | None) -> bool | None:

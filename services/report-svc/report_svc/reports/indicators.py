@@ -25,9 +25,16 @@ async def reported_values(*, session: AsyncSession, plan_id: str, scope: Scope) 
             .join(t, t.id == iv.task_id).outerjoin(Unit, Unit.id == t.unit_id)
             .where(iv.plan_id == plan_id, t.plan_id == plan_id, t.status.not_in(GONE), scope.tasks_clause())  # type: ignore[attr-defined]
             .order_by(iv.reported_at))
+    rows = (await session.execute(stmt)).all()
+    # A district bureau without its own enrolment weighs as much as its schools together.
+    district_ids = sorted({r.unit_id for r in rows if r.level == "district" and r.enrolment is None})
+    schools = dict((await session.execute(sa.select(Unit.parent_id, sa.func.sum(Unit.enrolment)).where(
+        Unit.parent_id.in_(district_ids), Unit.kind == "school", Unit.active).group_by(Unit.parent_id))).all()) if district_ids else {}  # type: ignore[attr-defined]
     latest: dict[tuple[str, str], Reported] = {}
-    for r in (await session.execute(stmt)).all():
-        latest[(r.indicator_id, r.unit_id)] = Reported(r.unit_id, r.level, r.district_id, float(r.value), r.numerator, r.denominator, r.enrolment)
+    for r in rows:
+        weight = r.enrolment if r.enrolment is not None else schools.get(r.unit_id) if r.level == "district" else None
+        latest[(r.indicator_id, r.unit_id)] = Reported(r.unit_id, r.level, r.district_id, float(r.value), r.numerator, r.denominator,
+                                                       int(weight) if weight is not None else None)
     out: dict[str, list[Reported]] = {}
     for (indicator_id, _), v in latest.items():
         out.setdefault(indicator_id, []).append(v)

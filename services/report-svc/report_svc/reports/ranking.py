@@ -19,11 +19,14 @@ ON_TIME_METHOD = "按期完成率 = 按期完成任务数 / 应完成任务数�
 INDICATOR_METHOD = "指标达成度 = 各比例类指标（实际/目标，封顶 100%）的平均；数量类指标的目标是全市总数，不分摊到区县，不参与排名"
 
 
-def _ranked(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    prev, rank = None, 0
+def _ranked(entries: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """Competition ranking (1, 2, 2, 4) on the given keys: equal figures share a place."""
+    prev: tuple[Any, ...] | None = None
+    rank = 0
     for i, e in enumerate(entries, start=1):
-        if e[key] != prev:
-            rank, prev = i, e[key]
+        now = tuple(e[k] for k in keys)
+        if now != prev:
+            rank, prev = i, now
         e["rank"] = rank
     return entries
 
@@ -43,7 +46,7 @@ async def ranking(*, db: Database, session: AsyncSession, plan_id: str, scope: S
         on_time.append({"unit_id": r["key"], "code": r["code"] or "", "name": r["name"] or r["key"], "on_time_rate": c["on_time_rate"],
                         "on_time": c["on_time"], "due": c["due"], "completion_rate": c["completion_rate"], "tasks": c["tasks"], "overdue": c["overdue"]})
     on_time.sort(key=lambda e: (-e["on_time_rate"], -e["completion_rate"], e["code"] or "~"))
-    _ranked(on_time, "on_time_rate")
+    _ranked(on_time, "on_time_rate", "completion_rate")
     names = {e["unit_id"]: e for e in on_time}
     attain = []
     for d, entry in (await district_attainment(session=session, plan_id=plan_id)).items():
@@ -52,7 +55,7 @@ async def ranking(*, db: Database, session: AsyncSession, plan_id: str, scope: S
         attain.append({"unit_id": d, "code": head["code"], "name": head["name"], "attainment": round(sum(capped) / len(capped), 4),
                        "indicators_met": sum(1 for x in entry["details"] if x["met"]), "indicators": len(capped), "details": entry["details"]})
     attain.sort(key=lambda e: (-e["attainment"], -e["indicators_met"], e["code"] or "~"))
-    _ranked(attain, "attainment")
+    _ranked(attain, "attainment", "indicators_met")
     if scope.kind == "district":
         on_time = [e for e in on_time if e["unit_id"] == scope.unit_id]
         attain = [e for e in attain if e["unit_id"] == scope.unit_id]
