@@ -28,6 +28,11 @@ def _iso(v: Any) -> str | None:
     return v.isoformat() if v is not None else None
 
 
+def org_order(session: AsyncSession) -> Any:
+    """The org-tree sort key in byte order on every backend (PostgreSQL's locale collations skip spaces)."""
+    return T.c.org_key.collate("C") if session.bind is not None and session.bind.dialect.name == "postgresql" else T.c.org_key
+
+
 def _line(r: Any, today: date) -> dict[str, Any]:
     acked = r.acknowledged_at is not None or r.status in ACKED
     return {
@@ -66,7 +71,7 @@ async def board(*, session: AsyncSession, plan_id: str, scope: Scope, item_id: s
         sa.func.sum(sa.case((T.c.status.in_(("submitted", "completed")), 1), else_=0)).label("sub"),
     ).where(where))).one()
     stmt = (sa.select(*BOARD_COLUMNS).select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
-            .order_by(T.c.org_key, T.c.id).limit(limit).offset(offset))
+            .order_by(org_order(session), T.c.id).limit(limit).offset(offset))
     lines = [_line(r, today) for r in (await session.execute(stmt)).all()]
     n, ack, sub = int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
     return {
@@ -84,7 +89,7 @@ async def overdue(*, session: AsyncSession, plan_id: str, scope: Scope, limit: i
     total = int((await session.execute(sa.select(sa.func.count()).select_from(T).where(where))).scalar_one())
     stmt = (sa.select(*BOARD_COLUMNS, PlanItem.number, PlanItem.title.label("item_title"))  # type: ignore[attr-defined]
             .select_from(T.outerjoin(U, U.c.id == T.c.unit_id).outerjoin(PlanItem, sa.and_(PlanItem.plan_id == T.c.plan_id, PlanItem.id == T.c.item_id)))
-            .where(where).order_by(T.c.due_date, T.c.org_key, T.c.id).limit(limit).offset(offset))
+            .where(where).order_by(T.c.due_date, org_order(session), T.c.id).limit(limit).offset(offset))
     items = []
     for r in (await session.execute(stmt)).all():
         line = _line(r, today)

@@ -44,7 +44,8 @@ def place(level: str, unit_id: str, issuer_unit_id: str | None, units: dict[str,
         kind, code = {"city": "department", "district": "district", "school": "school"}.get(level, "school"), unit_id
     d = units.get(district or "")
     district_code = (d.code if d else district) or ""
-    return district, f"{district_code}|{KIND_RANK.get(kind, '2')}|{code}"[:160]
+    # Space separates the parts: it sorts before every printable code character (byte order; PostgreSQL sorts COLLATE "C").
+    return district, f"{district_code} {KIND_RANK.get(kind, '2')} {code}"[:160]
 
 
 async def replace_placement(session: AsyncSession, unit_ids: Iterable[str]) -> None:
