@@ -10,7 +10,12 @@ from urllib.parse import quote
 
 from openpyxl import load_workbook
 
-from duban_shared.events.catalogue import IndicatorSnapshot, PlanItemSnapshot, TaskProgressReported, UnitUpserted
+from duban_shared.events.catalogue import (
+    IndicatorSnapshot,
+    PlanItemSnapshot,
+    TaskProgressReported,
+    UnitUpserted,
+)
 
 SHEETS = ["汇总", "市级", "区县", "学校", "分事项", "逾期", "指标", "较上次通报"]
 

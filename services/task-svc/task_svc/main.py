@@ -18,6 +18,7 @@ from task_svc.config import TaskSettings
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.snapshots.router import router as snapshots_router
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -57,7 +58,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, directory_router, tasks_router],
+        routers=[auth_router, directory_router, snapshots_router, tasks_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
         on_startup=[_startup],
         body_limits={"/api/directory/import": 6 * 1024 * 1024},
