@@ -45,6 +45,12 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.PrimaryKeyConstraint('plan_id', 'part', 'dim', 'key')
     )
+    op.create_table('plan_summary_docs',
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('part', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('plan_id', 'part')
+    )
     op.create_table('plan_stats_state',
     sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('dirty_gen', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
@@ -156,4 +162,5 @@ def downgrade() -> None:
 
     op.drop_table('report_snapshots')
     op.drop_table('plan_stats_state')
+    op.drop_table('plan_summary_docs')
     op.drop_table('plan_stats')

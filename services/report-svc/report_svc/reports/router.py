@@ -13,7 +13,7 @@ from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
 from duban_shared.errors import AppError
 from report_svc.reports import board as boards
-from report_svc.reports import export, indicators, ranking, service, tables
+from report_svc.reports import docs, export, indicators, ranking, service, tables
 from report_svc.reports.access import scope_for
 from report_svc.snapshots import service as snapshots
 
@@ -38,7 +38,8 @@ async def list_plans(session: SessionDep, ctx: CtxDep, user: CurrentUser) -> Res
 @router.get("/plans/{plan_id}/summary")
 async def plan_summary(plan_id: PlanId, session: SessionDep, ctx: CtxDep, user: CurrentUser, district_id: Id = None) -> Response:
     """Totals, per level, section, item, district and school, and the change since the last snapshot."""
-    return json_response(await tables.summary_with_change(db=ctx.db, session=session, plan_id=plan_id, scope=scope_for(user, district_id)))
+    scope = scope_for(user, district_id)
+    return Response(await docs.summary_json(db=ctx.db, session=session, plan_id=plan_id, scope=scope), media_type="application/json")
 
 
 @router.get("/plans/{plan_id}/indicators")

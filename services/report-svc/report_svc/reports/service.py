@@ -72,11 +72,11 @@ def _org_order(e: dict[str, Any], codes: dict[str, str]) -> tuple[str, str]:
     return (codes.get(e.get("district_id") or "", "~"), e["code"] or "~" + e["unit_id"])
 
 
-async def summary(*, db: Database, session: AsyncSession, plan_id: str, scope: Scope, today: date | None = None) -> dict[str, Any]:
+async def summary(*, db: Database | None, session: AsyncSession, plan_id: str, scope: Scope, today: date | None = None) -> dict[str, Any]:
     """Totals, per level, section, item, district and school of one plan within the scope."""
     plan = await require_plan(session=session, plan_id=plan_id)
     today = today or business_today()
-    if scope.part is not None:
+    if scope.part is not None and db is not None:
         await ensure_fresh(db, plan_id)
     rows = await scoped_rows(session=session, plan_id=plan_id, scope=scope, today=today)
     items = (await session.exec(select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.position))).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from duban_shared.db import Database
 from duban_shared.errors import AppError, not_found
 from report_svc.reports import board as boards
-from report_svc.reports import indicators, ranking, service
+from report_svc.reports import docs, indicators, ranking
 from report_svc.reports.access import Scope
 from report_svc.snapshots import service as snapshots
 
@@ -34,9 +35,7 @@ def count_cells(c: dict[str, Any]) -> list[Any]:
 
 async def summary_with_change(*, db: Database, session: AsyncSession, plan_id: str, scope: Scope) -> dict[str, Any]:
     """The summary plus its change since the last snapshot."""
-    s = await service.summary(db=db, session=session, plan_id=plan_id, scope=scope)
-    s["since_snapshot"] = await snapshots.since_last(session=session, plan_id=plan_id, scope=scope, summary=s)
-    return s
+    return json.loads(await docs.summary_json(db=db, session=session, plan_id=plan_id, scope=scope))
 
 
 def summary_rows(s: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

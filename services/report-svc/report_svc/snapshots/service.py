@@ -22,7 +22,7 @@ from report_svc.reports.indicators import plan_indicators
 from report_svc.reports.service import require_plan
 from report_svc.snapshots.models import ReportSnapshot, SnapshotStats
 from report_svc.stats.models import PlanStats, StatsFields
-from report_svc.stats.service import ensure_fresh
+from report_svc.stats.service import ensure_fresh, mark_dirty
 
 FIELDS = list(StatsFields.model_fields)
 SNAP = SnapshotStats.__table__  # type: ignore[attr-defined]
@@ -47,6 +47,7 @@ async def take(*, uow: UnitOfWork, plan_id: str, kind: str, label: str, taken_by
     cols = [STATS.c[f] for f in FIELDS]
     src = sa.select(sa.literal(snap.id), STATS.c.part, STATS.c.dim, STATS.c.key, *cols).where(STATS.c.plan_id == plan_id)
     await session.execute(sa.insert(SNAP).from_select(["snapshot_id", "part", "dim", "key", *FIELDS], src))
+    await mark_dirty(session, [plan_id])  # the stored summaries show the change since this snapshot from now on
     return _public(snap)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from duban_shared.events import utcnow
@@ -52,3 +53,12 @@ class StatsState(ReportSvcModel, table=True):
     computed_at: datetime | None = None
     seconds: float = 0.0
     marked_at: datetime = Field(default_factory=utcnow)
+
+
+class SummaryDoc(ReportSvcModel, table=True):
+    """The summary of one partition, rendered to JSON when the plan's rows are recomputed (served as is)."""
+
+    __tablename__ = "plan_summary_docs"
+    plan_id: str = Field(primary_key=True, max_length=36)
+    part: str = Field(primary_key=True, max_length=36)
+    body: str = Field(sa_type=sa.Text)

@@ -27,7 +27,7 @@ from duban_shared.clock import business_today
 from duban_shared.db import Database
 from duban_shared.events import utcnow
 from report_svc.plans.models import PlanItem
-from report_svc.sql import chunks, insert_for
+from report_svc.sql import insert_for
 from report_svc.stats.models import PlanStats, StatsFields, StatsState
 from report_svc.tasks.models import ReportTask
 
@@ -136,8 +136,13 @@ async def recompute(db: Database, plan_id: str, *, today: date | None = None) ->
             gen = state.dirty_gen if state else None
             rows = await compute_rows(session, plan_id, today)
             await session.exec(sa.delete(PlanStats).where(PlanStats.plan_id == plan_id))  # type: ignore[call-overload]
-            for part in chunks(rows):
-                await session.exec(sa.insert(PlanStats).values(part))  # type: ignore[call-overload]
+            if rows:
+                await session.execute(sa.insert(PlanStats), rows)  # executemany: one compiled statement
+            from report_svc.reports.docs import (
+                write_docs,  # the summary documents are built from the rows just written
+            )
+
+            await write_docs(session, plan_id, today, {r["part"] for r in rows})
             seconds = time.perf_counter() - start
             done = {"as_of": today, "computed_at": utcnow(), "seconds": seconds}
             if state is None:

@@ -22,16 +22,14 @@ from duban_shared.events.catalogue import (
 )
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
-from report_svc.sql import insert_for
 from report_svc.stats.service import mark_dirty
 from report_svc.tasks import projection
-from report_svc.tasks.models import IndicatorValue, ReportTask
+from report_svc.tasks.models import ReportTask
 from report_svc.tasks.placement import load_units, place
 
 log = logging.getLogger(__name__)
 TASK_EVENTS = tuple(c for c in TaskEvent.__subclasses__() if "TYPE" in c.__dict__)
 UNACKNOWLEDGED = ("assigned", "declined", "withdrawn", "reassigned")
-VALUES = IndicatorValue.__table__  # type: ignore[attr-defined]
 
 
 async def _store_values(session: AsyncSession, task: ReportTask, event: TaskProgressReported) -> None:
@@ -42,12 +40,7 @@ async def _store_values(session: AsyncSession, task: ReportTask, event: TaskProg
         if v is not None:
             rows.append(dict(task_id=task.id, indicator_id=v[0], plan_id=task.plan_id, value=v[1], numerator=v[2], denominator=v[3],
                              reported_at=at, unit_id=task.unit_id))
-    if rows:
-        stmt = insert_for(session, VALUES).values(rows)
-        cols = {k: getattr(stmt.excluded, k) for k in ("value", "numerator", "denominator", "reported_at", "unit_id", "plan_id")}
-        await session.exec(stmt.on_conflict_do_update(  # type: ignore[call-overload]
-            index_elements=[VALUES.c.task_id, VALUES.c.indicator_id], set_=cols, where=VALUES.c.reported_at <= stmt.excluded.reported_at,
-        ))
+    await projection.upsert_values(session, rows)
 
 
 def _descriptive(task: ReportTask, event: TaskEvent) -> None:

@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from report_svc.tasks.models import ReportTask
 from report_svc.units.models import Unit
 
+U = Unit.__table__  # type: ignore[attr-defined]
 KIND_RANK = {"city": "0", "department": "1", "district": "0", "school": "1"}
 
 
-async def load_units(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, Unit]:
-    """The named units and their parents, in two set-based queries."""
+async def load_units(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, Any]:
+    """The named units and their parents (id, code, kind, parent_id), one query per 500 ids."""
     wanted = sorted({i for i in ids if i})
-    found: dict[str, Unit] = {}
+    found: dict[str, Any] = {}
     for lo in range(0, len(wanted), 500):
-        rows = (await session.exec(select(Unit).where(Unit.id.in_(wanted[lo : lo + 500])))).all()  # type: ignore[attr-defined]
-        found.update({u.id: u for u in rows})
-    parents = sorted({u.parent_id for u in found.values() if u.parent_id and u.parent_id not in found})
-    if parents:
-        found.update({u.id: u for u in (await session.exec(select(Unit).where(Unit.id.in_(parents)))).all()})  # type: ignore[attr-defined]
+        chunk = wanted[lo : lo + 500]
+        parents = sa.select(U.c.parent_id).where(U.c.id.in_(chunk)).scalar_subquery()
+        stmt = sa.select(U.c.id, U.c.code, U.c.kind, U.c.parent_id).where(sa.or_(U.c.id.in_(chunk), U.c.id.in_(parents)))
+        found.update({r.id: r for r in (await session.execute(stmt)).all()})
     return found
 
 
-def place(level: str, unit_id: str, issuer_unit_id: str | None, units: dict[str, Unit]) -> tuple[str | None, str]:
+def place(level: str, unit_id: str, issuer_unit_id: str | None, units: dict[str, Any]) -> tuple[str | None, str]:
     """(district id or None, org-tree sort key) of a task: city and departments first, then each district and its schools."""
     unit = units.get(unit_id)
     if unit is not None:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.clock import SHANGHAI
 from duban_shared.events.catalogue import TasksAssigned, TasksSnapshotted, TasksWithdrawn
-from report_svc.sql import chunks, insert_for
+from report_svc.sql import insert_for
 from report_svc.tasks.models import IndicatorValue, ReportTask
 from report_svc.tasks.placement import load_units, place
 
@@ -57,6 +57,17 @@ def value_row(entry: dict[str, object]) -> tuple[str, float, float | None, float
     return None if value is None else (indicator_id, value, num, den)
 
 
+async def upsert_values(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Latest indicator values per (task, indicator); an older report never overwrites a newer one."""
+    if not rows:
+        return
+    stmt = insert_for(session, VALUES)
+    cols = {k: getattr(stmt.excluded, k) for k in ("value", "numerator", "denominator", "reported_at", "unit_id", "plan_id")}
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[VALUES.c.task_id, VALUES.c.indicator_id], set_=cols, where=VALUES.c.reported_at <= stmt.excluded.reported_at,
+    ), rows)
+
+
 async def apply_assigned(*, session: AsyncSession, event: TasksAssigned) -> int:
     """Insert a batch's tasks (ON CONFLICT: only fill what an earlier lifecycle event could not know)."""
     at = aware(event.at)
@@ -70,8 +81,8 @@ async def apply_assigned(*, session: AsyncSession, event: TasksAssigned) -> int:
             last_event_at=at, assigned_at=at, district_id=district, org_key=key, warning="green", origin=event.reason,
             last_report_note="",
         ))
-    for part in chunks(rows):
-        stmt = insert_for(session, TASKS).values(part)
+    if rows:
+        stmt = insert_for(session, TASKS)
         # A lifecycle event that overtook its batch made the row without title, due date or start time.
         stmt = stmt.on_conflict_do_update(
             index_elements=[TASKS.c.id],
@@ -79,7 +90,7 @@ async def apply_assigned(*, session: AsyncSession, event: TasksAssigned) -> int:
                   "assigned_at": stmt.excluded.assigned_at, "origin": stmt.excluded.origin},
             where=TASKS.c.assigned_at.is_(None),
         )
-        await session.exec(stmt)  # type: ignore[call-overload]
+        await session.execute(stmt, rows)  # executemany of one compiled statement
     return len(rows)
 
 
@@ -114,18 +125,11 @@ async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> s
                 values.append(dict(task_id=t.task_id, indicator_id=v[0], plan_id=t.plan_id, value=v[1], numerator=v[2], denominator=v[3],
                                    reported_at=at, unit_id=t.unit_id))
     keep = {"last_report_at", "last_report_note", "warning", "origin", "id"}
-    for part in chunks(rows):
-        stmt = insert_for(session, TASKS).values(part)
-        cols = {k: getattr(stmt.excluded, k) for k in part[0] if k not in keep}
-        await session.exec(stmt.on_conflict_do_update(  # type: ignore[call-overload]
-            index_elements=[TASKS.c.id], set_=cols, where=TASKS.c.last_event_at <= stmt.excluded.last_event_at,
-        ))
-    for part in chunks(values):
-        stmt = insert_for(session, VALUES).values(part)
-        cols = {k: getattr(stmt.excluded, k) for k in ("value", "numerator", "denominator", "reported_at", "unit_id", "plan_id")}
-        await session.exec(stmt.on_conflict_do_update(  # type: ignore[call-overload]
-            index_elements=[VALUES.c.task_id, VALUES.c.indicator_id], set_=cols, where=VALUES.c.reported_at <= stmt.excluded.reported_at,
-        ))
+    if rows:
+        stmt = insert_for(session, TASKS)
+        cols = {k: getattr(stmt.excluded, k) for k in rows[0] if k not in keep}
+        await session.execute(stmt.on_conflict_do_update(index_elements=[TASKS.c.id], set_=cols, where=TASKS.c.last_event_at <= stmt.excluded.last_event_at), rows)
+    await upsert_values(session, values)
     plans = {t.plan_id for t in event.tasks}
     if event.part == event.parts:
         await prune_after_snapshot(session=session, event=event, plans=plans)
