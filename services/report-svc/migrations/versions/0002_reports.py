@@ -48,7 +48,7 @@ def upgrade() -> None:
     op.create_table('plan_summary_docs',
     sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('part', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('plan_id', 'part')
     )
     op.create_table('plan_stats_state',

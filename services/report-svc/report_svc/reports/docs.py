@@ -37,7 +37,7 @@ async def write_docs(session: AsyncSession, plan_id: str, today: date, parts: se
         scope = Scope() if part == "" else Scope("district", part)
         body = await render(db=None, session=session, plan_id=plan_id, scope=scope, today=today)
         body["computed_at"] = utcnow().isoformat()
-        rows.append({"plan_id": plan_id, "part": part, "body": json.dumps(body, ensure_ascii=False, separators=(",", ":"))})
+        rows.append({"plan_id": plan_id, "part": part, "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()})
     await session.execute(sa.insert(DOCS), rows)
 
 
@@ -47,15 +47,15 @@ async def _doc(session: AsyncSession, plan_id: str, part: str) -> Any:
     return (await session.execute(stmt)).first()
 
 
-async def summary_json(*, db: Database, session: AsyncSession, plan_id: str, scope: Scope) -> str:
+async def summary_json(*, db: Database, session: AsyncSession, plan_id: str, scope: Scope) -> bytes:
     """The summary as JSON text: the stored document when fresh (one SELECT), else recomputed first; live for one unit."""
     if scope.part is not None:
         row = await _doc(session, plan_id, scope.part)
         if row is not None and row.dirty_gen is None and row.as_of == business_today():
-            return str(row.body)
+            return bytes(row.body)
         await ensure_fresh(db, plan_id)
         row = await _doc(session, plan_id, scope.part)
         if row is not None:
-            return str(row.body)
+            return bytes(row.body)
     body = await render(db=db, session=session, plan_id=plan_id, scope=scope)
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -61,4 +61,4 @@ class SummaryDoc(ReportSvcModel, table=True):
     __tablename__ = "plan_summary_docs"
     plan_id: str = Field(primary_key=True, max_length=36)
     part: str = Field(primary_key=True, max_length=36)
-    body: str = Field(sa_type=sa.Text)
+    body: bytes = Field(sa_type=sa.LargeBinary)  # UTF-8 JSON, sent as is
