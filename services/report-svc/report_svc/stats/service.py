@@ -30,6 +30,7 @@ from report_svc.plans.models import PlanItem
 from report_svc.sql import insert_for
 from report_svc.stats.models import PlanStats, StatsFields, StatsState
 from report_svc.tasks.models import ReportTask
+from report_svc.tasks.placement import repair_placement
 
 log = logging.getLogger(__name__)
 OPEN = ("assigned", "acknowledged", "in_progress", "returned", "declined")  # not yet submitted: can be overdue
@@ -55,6 +56,14 @@ async def mark_dirty(session: AsyncSession, plan_ids: Iterable[str]) -> None:
         index_elements=[STATE.c.plan_id], set_={"dirty_gen": stmt.excluded.dirty_gen, "marked_at": stmt.excluded.marked_at},
     ))
     done.update(todo)
+
+
+async def mark_all_dirty(session: AsyncSession) -> None:
+    """Every plan's figures must be recomputed (a unit's name, code or place changed: the documents show them)."""
+    if session.info.get("all_dirty"):
+        return
+    await session.execute(sa.update(StatsState).values(dirty_gen=uuid.uuid4().hex, marked_at=utcnow()))
+    session.info["all_dirty"] = True
 
 
 def _flags(today: date) -> list[Any]:
@@ -134,6 +143,7 @@ async def recompute(db: Database, plan_id: str, *, today: date | None = None) ->
         async with db.sessionmaker() as session:
             state = await session.get(StatsState, plan_id)
             gen = state.dirty_gen if state else None
+            await repair_placement(session, plan_id)
             rows = await compute_rows(session, plan_id, today)
             await session.exec(sa.delete(PlanStats).where(PlanStats.plan_id == plan_id))  # type: ignore[call-overload]
             if rows:
@@ -171,15 +181,20 @@ async def ensure_fresh(db: Database, plan_id: str) -> None:
     await recompute(db, plan_id)
 
 
-async def refresh_due(db: Database) -> int:
-    """One pass of the background refresher: recompute dirty or stale plans, not more often than twice their cost."""
+async def refresh_due(db: Database, *, quiet: float = 1.0, max_wait: float = 15.0) -> int:
+    """One pass of the background refresher: recompute dirty or stale plans once their changes pause for `quiet`
+    seconds (at the latest `max_wait` after the last recompute), never spending more than a third of the time on it."""
     today, now = business_today(), utcnow()
     async with db.sessionmaker() as session:
         states = (await session.exec(select(StatsState).where(sa.or_(StatsState.dirty_gen.is_not(None), StatsState.as_of.is_(None), StatsState.as_of != today)))).all()  # type: ignore[union-attr]
     done = 0
     for s in states:
-        if s.computed_at is not None and s.as_of == today and (now - s.computed_at).total_seconds() < 2 * s.seconds:
-            continue
+        if s.computed_at is not None and s.as_of == today:
+            since_compute, since_change = (now - s.computed_at).total_seconds(), (now - s.marked_at).total_seconds()
+            if since_compute < 2 * s.seconds:  # leave the projection most of the time
+                continue
+            if since_change < quiet and since_compute < max_wait:  # still changing (a publication draining): wait for a pause
+                continue
         await recompute(db, s.plan_id, today=today)
         done += 1
     return done
@@ -189,7 +204,7 @@ async def refresher(db: Database, interval: float) -> None:
     """Run refresh_due forever (report-svc's lifespan starts and cancels it)."""
     while True:
         try:
-            await refresh_due(db)
+            await refresh_due(db, quiet=max(interval, 0.5))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be briefly away; the next pass retries

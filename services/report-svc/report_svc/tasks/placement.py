@@ -61,3 +61,13 @@ async def replace_placement(session: AsyncSession, unit_ids: Iterable[str]) -> N
         level = {"district": "district", "school": "school"}.get(u.kind, "city")
         district, key = place(level, uid, None, units)
         await session.exec(sa.update(ReportTask).where(ReportTask.unit_id == uid).values(district_id=district, org_key=key))  # type: ignore[arg-type]
+
+
+async def repair_placement(session: AsyncSession, plan_id: str) -> None:
+    """Tasks placed before their unit reached the directory (a concurrent batch and unit.upserted) get their real place."""
+    t = ReportTask.__table__  # type: ignore[attr-defined]
+    stale = (sa.select(t.c.unit_id).distinct().select_from(t.join(U, U.c.id == t.c.unit_id))
+             .where(t.c.plan_id == plan_id, ~t.c.org_key.like(sa.literal("% ").concat(U.c.code))))
+    ids = list((await session.execute(stale)).scalars().all())
+    if ids:
+        await replace_placement(session, ids)
