@@ -85,3 +85,33 @@ async def test_rebuild_from_snapshot_overwrites_and_prunes(report) -> None:
     assert {(r["district_id"], r["level"], r["status"]): r["count"] for r in counts["rows"]} == {
         (d.d1, "school", "completed"): 1, (d.d1, "school", "acknowledged"): 1}
     assert (await report.get(f"/api/reports/plans/{plan_id}/counts", report.district(d.d1))).status_code == 403
+
+
+async def test_deadlines_follow_events_and_the_business_date(report) -> None:
+    """task.overdue carries the due date; an approved extension moves it; the next business day (Asia/Shanghai)
+    makes a task overdue without any event, because figures computed on an earlier day are recomputed."""
+    from datetime import date, timedelta
+
+    from duban_shared.clock import clock
+    from duban_shared.events.catalogue import TaskExtensionDecided, TaskOverdue
+
+    d = report.directory
+    plan_id, item = str(uuid.uuid4()), str(uuid.uuid4())
+    a, b = (report.task(plan_id, "school", u, d.d1, item) for u in (d.s1a, d.s1b))
+    clock.freeze(datetime(2026, 5, 10, 3, 0, tzinfo=UTC))  # 11:00 in Shanghai on 10 May
+    try:
+        await report.publish_all([
+            report.batch(plan_id, item, None, [a, b], {a.id: date(2026, 5, 9), b.id: date(2026, 5, 10)}, report.at(1)),
+            a.event(TaskOverdue, "assigned", report.at(2), due_date=date(2026, 5, 9), title="逾期"),
+        ])
+        s = await _summary(report, plan_id)
+        assert (s["as_of"], s["totals"]["overdue"]) == ("2026-05-10", 1)
+        await report.publish_all([a.event(TaskExtensionDecided, "assigned", report.at(3), request_id="r1", approved=True, due_date=date(2026, 5, 20))])
+        assert (await _summary(report, plan_id))["totals"]["overdue"] == 0
+        clock.advance(timedelta(hours=13))  # 00:00 on 11 May in Shanghai (16:00 UTC on 10 May)
+        s = await _summary(report, plan_id)
+        assert (s["as_of"], s["totals"]["overdue"]) == ("2026-05-11", 1)
+        (row,) = (await report.get(f"/api/reports/plans/{plan_id}/overdue")).json()["items"]
+        assert (row["task_id"], row["days_overdue"]) == (b.id, 1)
+    finally:
+        clock.unfreeze()
