@@ -133,7 +133,7 @@ def _row(name: str, measured: list[float], raw: list[float], what: str) -> dict[
 async def _bench(broker: EmbeddedBroker, tmp: Path, db_url: str, label: str) -> list[dict[str, Any]]:
     from report_svc.config import ReportSettings
     from report_svc.main import create_app
-    from report_svc.reports import board, tables
+    from report_svc.reports import board, docs
     from report_svc.reports.access import Scope
 
     prefix = f"b{uuid.uuid4().hex[:6]}"
@@ -188,10 +188,10 @@ async def _bench(broker: EmbeddedBroker, tmp: Path, db_url: str, label: str) -> 
                 city, district = Scope(), Scope("district", "d03")
 
                 async def summary_city() -> None:
-                    await tables.summary_with_change(db=db, session=s, plan_id=plan_id, scope=city)
+                    await docs.summary_json(db=db, session=s, plan_id=plan_id, scope=city)  # what the route sends
 
                 async def summary_district() -> None:
-                    await tables.summary_with_change(db=db, session=s, plan_id=plan_id, scope=district)
+                    await docs.summary_json(db=db, session=s, plan_id=plan_id, scope=district)
 
                 async def board_item() -> None:
                     await board.board(session=s, plan_id=plan_id, scope=city, item_id=item, parent_id=None, limit=5000, offset=0)

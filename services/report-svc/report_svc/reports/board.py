@@ -20,12 +20,24 @@ from report_svc.units.models import Unit
 T = ReportTask.__table__  # type: ignore[attr-defined]
 U = Unit.__table__  # type: ignore[attr-defined]
 ACKED = ("acknowledged", "in_progress", "submitted", "completed", "returned")
-BOARD_COLUMNS = [T.c.id, T.c.unit_id, T.c.level, T.c.status, T.c.district_id, T.c.acknowledged_at, T.c.submitted_at, T.c.percent,
-                 T.c.due_date, T.c.last_report_at, T.c.last_report_note, T.c.item_id, T.c.title, U.c.code, U.c.name]
+TIME_COLUMNS = ("acknowledged_at", "submitted_at", "last_report_at", "due_date")
+
+
+def board_columns(session: AsyncSession) -> list[Any]:
+    """The board's columns; on SQLite times come back as stored text (no parse and re-format per row)."""
+    raw = session.bind is not None and session.bind.dialect.name == "sqlite"
+    times = [sa.type_coerce(T.c[c], sa.String).label(c) if raw else T.c[c] for c in TIME_COLUMNS]
+    return [T.c.id, T.c.unit_id, T.c.level, T.c.status, T.c.district_id, T.c.percent, T.c.last_report_note, T.c.item_id, T.c.title,
+            U.c.code, U.c.name, *times]
 
 
 def _iso(v: Any) -> str | None:
-    return v.isoformat() if v is not None else None
+    """ISO 8601: a date, or an instant with its UTC offset (SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC)."""
+    if v is None or isinstance(v, str) and len(v) <= 10:
+        return v
+    if isinstance(v, str):
+        return v.replace(" ", "T", 1) + ("" if "+" in v[10:] else "+00:00")
+    return v.isoformat()
 
 
 def org_order(session: AsyncSession) -> Any:
@@ -34,12 +46,13 @@ def org_order(session: AsyncSession) -> Any:
 
 
 def _line(r: Any, today: date) -> dict[str, Any]:
+    today_text = today.isoformat()
     acked = r.acknowledged_at is not None or r.status in ACKED
     return {
         "task_id": r.id, "unit_id": r.unit_id, "code": r.code or "", "name": r.name or r.unit_id, "level": r.level, "district_id": r.district_id,
         "status": r.status, "acknowledged": acked, "acknowledged_at": _iso(r.acknowledged_at),
         "submitted": r.status in ("submitted", "completed"), "submitted_at": _iso(r.submitted_at), "percent": r.percent,
-        "due_date": _iso(r.due_date), "overdue": r.status in OPEN and r.due_date is not None and r.due_date < today,
+        "due_date": _iso(r.due_date), "overdue": r.status in OPEN and r.due_date is not None and str(r.due_date) < today_text,
         "last_report": {"at": _iso(r.last_report_at), "percent": r.percent, "note": r.last_report_note} if r.last_report_at else None,
     }
 
@@ -55,25 +68,29 @@ async def _check_parent(session: AsyncSession, plan_id: str, parent_id: str, sco
 async def board(*, session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None,
                 limit: int, offset: int) -> dict[str, Any]:
     """Who has and has not acknowledged or submitted, for an item or a parent task, in org-tree order."""
-    await require_plan(session=session, plan_id=plan_id)
     if parent_id is not None:
+        await require_plan(session=session, plan_id=plan_id)
         await _check_parent(session, plan_id, parent_id, scope)
         which = T.c.parent_id == parent_id
     else:
         if await session.get(PlanItem, (plan_id, item_id)) is None:
+            await require_plan(session=session, plan_id=plan_id)
             raise not_found("事项")
         which = T.c.item_id == item_id
     where = sa.and_(T.c.plan_id == plan_id, which, T.c.status.not_in(GONE), scope.tasks_clause())
     today = business_today()
-    acked = sa.or_(T.c.acknowledged_at.is_not(None), T.c.status.in_(ACKED))
-    totals = (await session.execute(sa.select(
-        sa.func.count().label("units"), sa.func.sum(sa.case((acked, 1), else_=0)).label("ack"),
-        sa.func.sum(sa.case((T.c.status.in_(("submitted", "completed")), 1), else_=0)).label("sub"),
-    ).where(where))).one()
-    stmt = (sa.select(*BOARD_COLUMNS).select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
+    stmt = (sa.select(*board_columns(session)).select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
             .order_by(org_order(session), T.c.id).limit(limit).offset(offset))
     lines = [_line(r, today) for r in (await session.execute(stmt)).all()]
-    n, ack, sub = int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
+    if offset == 0 and len(lines) < limit:  # the page is the whole board: count it here
+        n, ack, sub = len(lines), sum(x["acknowledged"] for x in lines), sum(x["submitted"] for x in lines)
+    else:
+        acked = sa.or_(T.c.acknowledged_at.is_not(None), T.c.status.in_(ACKED))
+        totals = (await session.execute(sa.select(
+            sa.func.count().label("units"), sa.func.sum(sa.case((acked, 1), else_=0)).label("ack"),
+            sa.func.sum(sa.case((T.c.status.in_(("submitted", "completed")), 1), else_=0)).label("sub"),
+        ).where(where))).one()
+        n, ack, sub = int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
     return {
         "plan_id": plan_id, "item_id": item_id, "parent_id": parent_id, "as_of": today.isoformat(),
         "totals": {"units": n, "acknowledged": ack, "not_acknowledged": n - ack, "submitted": sub, "not_submitted": n - sub},
@@ -87,13 +104,13 @@ async def overdue(*, session: AsyncSession, plan_id: str, scope: Scope, limit: i
     today = business_today()
     where = sa.and_(T.c.plan_id == plan_id, T.c.status.in_(OPEN), T.c.due_date.is_not(None), T.c.due_date < today, scope.tasks_clause())
     total = int((await session.execute(sa.select(sa.func.count()).select_from(T).where(where))).scalar_one())
-    stmt = (sa.select(*BOARD_COLUMNS, PlanItem.number, PlanItem.title.label("item_title"))  # type: ignore[attr-defined]
+    stmt = (sa.select(*board_columns(session), PlanItem.number, PlanItem.title.label("item_title"))  # type: ignore[attr-defined]
             .select_from(T.outerjoin(U, U.c.id == T.c.unit_id).outerjoin(PlanItem, sa.and_(PlanItem.plan_id == T.c.plan_id, PlanItem.id == T.c.item_id)))
             .where(where).order_by(T.c.due_date, org_order(session), T.c.id).limit(limit).offset(offset))
     items = []
     for r in (await session.execute(stmt)).all():
         line = _line(r, today)
         line.update(title=r.title, item_id=r.item_id, item_number=r.number or "", item_title=r.item_title or "",
-                    days_overdue=(today - r.due_date).days)
+                    days_overdue=(today - date.fromisoformat(str(r.due_date))).days)
         items.append(line)
     return {"plan_id": plan_id, "as_of": today.isoformat(), "items": items, "total": total, "limit": limit, "offset": offset}
