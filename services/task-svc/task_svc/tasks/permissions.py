@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.auth import Principal
+from duban_shared.errors import AppError
 from task_svc.directory.models import Unit
 from task_svc.tasks.lifecycle import CITY, CO_OWNER, ISSUER, LEAD, UNIT
 from task_svc.tasks.models import Task, TaskCoOwner
@@ -52,7 +53,35 @@ async def visibility(session: AsyncSession, p: Principal) -> ColumnElement[bool]
                   Task.root_id.in_(roots), Task.parent_id.in_(roots))  # type: ignore[union-attr]
 
 
+# A person's roles within their unit (issued by invitation). A token with none of them is a unit account
+# (demo accounts hold them all) and acts for the whole unit, as before people existed.
+DOES_WORK, REVIEWS = "operator", "reviewer"
+PERSON_ROLES = frozenset({"operator", "reviewer", "leader", "unit_admin"})
+
+
+def person_filter(p: Principal, relations: set[str], needed: frozenset[str] | None) -> set[str]:
+    """Keep the relations this person may act in: 经办人 does the unit's work, 审核人 acts as the issuing level."""
+    person = set(p.roles) & PERSON_ROLES
+    if not person:
+        return relations
+    kept = set(relations)
+    if DOES_WORK not in person:
+        kept -= {UNIT, CO_OWNER}
+    if REVIEWS not in person:
+        kept -= {ISSUER, LEAD}
+    if needed is not None and relations & needed and not kept & needed:
+        lost = (relations - kept) & needed
+        need = "经办人" if lost & {UNIT, CO_OWNER} else "审核人"
+        raise AppError(403, "role_required", f"您在本单位的角色不含{need}，不能办理此操作；请联系单位管理员分配角色")
+    return kept
+
+
 async def roles_for(session: AsyncSession, p: Principal, task: Task, needed: frozenset[str] | None = None) -> set[str]:
+    """The caller's relations to the task (see `relations_to`), narrowed by the person's roles in their unit."""
+    return person_filter(p, await relations_to(session, p, task, needed), needed)
+
+
+async def relations_to(session: AsyncSession, p: Principal, task: Task, needed: frozenset[str] | None = None) -> set[str]:
     """How the caller stands towards a task it can see: unit, co_owner, issuer, lead (of a task below its own), city.
 
     With `needed`, lookups stop as soon as one of those roles is found (an acknowledgement by the unit
