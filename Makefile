@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup console screenshots run monitor test test-fast fuzz bench lint migrate demo-directory clean
+.PHONY: help setup console screenshots run monitor test test-fast fuzz bench chaos lint migrate demo-directory clean
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ fuzz: setup ## Schemathesis against every service's OpenAPI schema, 100 examples
 
 bench: setup ## Benchmarks: prints ratios against raw limits measured in the same run
 	$(VENV)/bin/python bench/run.py
+
+chaos: setup ## SIGKILL task-svc twice during a ~89,000-task breakdown; check exactly-once (DUBAN_CHAOS_DB=postgres for PostgreSQL)
+	$(VENV)/bin/python bench/chaos.py
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check .

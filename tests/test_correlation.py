@@ -32,11 +32,11 @@ async def test_correlation_id_follows_request_into_events_and_logs(make_settings
             r = await c["plan"].post(f"/api/plans/{pid}/publish", headers={**bearer(token), "X-Correlation-ID": "corr-duban-42"})
             assert r.status_code == 202 and r.headers["x-correlation-id"] == "corr-duban-42"
             [published] = await read_envelopes(broker.bootstrap, f"{topic_prefix}.{PLAN_TOPIC}", count=1)
-            [created] = await read_envelopes(broker.bootstrap, f"{topic_prefix}.{TASK_TOPIC}", count=1, types={"task.created"})
+            [created] = await read_envelopes(broker.bootstrap, f"{topic_prefix}.{TASK_TOPIC}", count=1, types={"tasks.assigned"})
         finally:
             logging.getLogger().removeHandler(handler)
     assert published.correlation_id == "corr-duban-42" and published.source == "plan-svc"
     assert created.correlation_id == "corr-duban-42" and created.causation_id == published.id and created.source == "task-svc"
     lines = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
-    handled = [x for x in lines if "broken down" in x["msg"]]
+    handled = [x for x in lines if "dispatched" in x["msg"]]  # the breakdown worker, after the handler
     assert handled and handled[0]["correlation_id"] == "corr-duban-42"

@@ -1,4 +1,4 @@
-"""A revised plan reaches task-svc item by item: new tasks, withdrawn tasks, updated titles and deadlines."""
+"""A revised plan reaches task-svc item by item: new tasks, withdrawn tasks (status withdrawn), updated titles and deadlines."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ async def test_revision_follows_through_to_tasks(make_settings) -> None:
         pid, (a, b, d) = plan["id"], plan["sections"][0]["items"]
         await c["plan"].post(f"/api/plans/{pid}/publish", headers=h)
 
-        async def tasks(n: int, **filters: str):
-            r = await c["task"].get("/api/tasks", params={"plan_id": pid, "limit": 200, **filters}, headers=h)
-            items = r.json()["items"]
+        async def tasks(n: int, status: str | None = None):
+            r = await c["task"].get("/api/tasks", params={"plan_id": pid, "limit": 200}, headers=h)
+            items = [t for t in r.json()["items"] if status is None or t["status"] == status]
             return items if len(items) == n else None
 
         districts = len((await c["task"].get("/api/directory/units", params={"kind": "district"}, headers=h)).json()["items"])
@@ -39,10 +39,10 @@ async def test_revision_follows_through_to_tasks(make_settings) -> None:
                                                                "lead_units": ["安全稳定处"]}, headers=h)
         assert (await c["plan"].post(f"/api/plans/{pid}/publish", headers=h)).json()["version"] == 2
 
-        declined = await eventually(lambda: tasks(1 + districts, status="declined"), what="withdrawn tasks")
-        assert {t["title"] for t in declined} == {"扩大学前资源", "推进职教改革"}
-        assert {t["level"] for t in declined if t["title"] == "扩大学前资源"} == {"district"}
-        live = [t for t in await eventually(lambda: tasks(4 + districts)) if t["status"] != "declined"]
+        withdrawn = await eventually(lambda: tasks(1 + districts, status="withdrawn"), what="withdrawn tasks")
+        assert {t["title"] for t in withdrawn} == {"扩大学前资源", "推进职教改革"}
+        assert {t["level"] for t in withdrawn if t["title"] == "扩大学前资源"} == {"district"}
+        live = [t for t in await eventually(lambda: tasks(4 + districts)) if t["status"] != "withdrawn"]
         titles = {t["title"]: t for t in live}
         assert set(titles) == {"深化主题教育走深走实", "扩大学前资源", "新增：加强安全管理"}
         assert titles["深化主题教育走深走实"]["due_date"] == "2026-06-30"
@@ -52,6 +52,6 @@ async def test_revision_follows_through_to_tasks(make_settings) -> None:
         # Targeting the districts again reopens the withdrawn district tasks rather than making new ones.
         await c["plan"].patch(f"/api/plans/{pid}/items/{b['id']}", json={"targets": {"city": True, "districts": True, "school_types": []}}, headers=h)
         await c["plan"].post(f"/api/plans/{pid}/publish", headers=h)
-        again = await eventually(lambda: tasks(1, status="declined"), what="district tasks reopened")
+        again = await eventually(lambda: tasks(1, status="withdrawn"), what="district tasks reopened")
         assert again[0]["title"] == "推进职教改革"
         assert len(await tasks(4 + districts)) == 4 + districts

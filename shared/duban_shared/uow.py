@@ -26,11 +26,17 @@ class UnitOfWork:
         self.envelope = envelope
         self.emitted: list[Envelope] = []
 
-    async def emit(self, event: IntegrationEvent) -> Envelope:
-        """Stage an event in the outbox; it is published only if this unit of work commits."""
-        env = await self.outbox.add(self.session, event)
+    async def emit(self, event: IntegrationEvent, *, event_id: str | None = None) -> Envelope:
+        """Stage an event in the outbox; it is published only if this unit of work commits (`event_id`: a fixed id)."""
+        env = await self.outbox.add(self.session, event, event_id=event_id)
         self.emitted.append(env)
         return env
+
+    async def emit_many(self, events: list[IntegrationEvent], event_ids: list[str | None] | None = None) -> list[Envelope]:
+        """Stage many events in one statement."""
+        envs = await self.outbox.add_many(self.session, events, event_ids)
+        self.emitted.extend(envs)
+        return envs
 
     async def commit(self) -> None:
         """Commit the session (state and outbox rows together)."""

@@ -26,6 +26,10 @@ class TaskSettings(ServiceSettings):
     evidence_store: str = Field(default="local", alias="DUBAN_EVIDENCE_STORE")  # local | database
     evidence_max_bytes: int = Field(default=20 * 1024 * 1024, alias="DUBAN_EVIDENCE_MAX_BYTES")
 
+    # Breakdown jobs: tasks written per transaction, and a pause between chunks so API writers get the database.
+    breakdown_chunk_tasks: int = Field(default=1000, alias="DUBAN_BREAKDOWN_CHUNK", ge=1)
+    breakdown_pause_seconds: float = Field(default=0.0, alias="DUBAN_BREAKDOWN_PAUSE", ge=0)
+
     def checked_admin_password(self) -> str:
         """The admin password to create `admin` with; ConfigError (a clear message, no traceback) when unusable."""
         from task_svc.auth.passwords import MAX_BYTES, password_problem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from task_svc.deadlines.scheduler import DeadlineScheduler
 from task_svc.directory import service as directory
 from task_svc.directory.models import Unit
 from task_svc.directory.router import router as directory_router
+from task_svc.dispatch.jobs import BreakdownWorker
+from task_svc.dispatch.router import router as dispatch_router
 from task_svc.evidence import models as _evidence_models  # noqa: F401  (registers the tables)
 from task_svc.evidence.router import router as evidence_router
 from task_svc.evidence.storage import store_from_settings
@@ -63,12 +67,21 @@ async def _startup(app: FastAPI, ctx: ServiceContext) -> None:
     ctx.extras["deadlines"] = scheduler
     if settings.deadline_scheduler:
         scheduler.start()
+    worker = BreakdownWorker(ctx.db, ctx.outbox, chunk_tasks=settings.breakdown_chunk_tasks, pause=settings.breakdown_pause_seconds)
+    ctx.db.after_commit.append(worker.wake.set)
+    ctx.extras["breakdown"] = worker
+    ctx.extras["breakdown_task"] = asyncio.create_task(worker.run(), name="task-svc-breakdown")
 
 
 async def _shutdown(app: FastAPI, ctx: ServiceContext) -> None:
     scheduler = ctx.extras.get("deadlines")
     if scheduler is not None:
         await scheduler.stop()
+    task = ctx.extras.pop("breakdown_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: TaskSettings | None = None) -> FastAPI:
@@ -80,7 +93,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, auth_internal, directory_router, tasks_router, evidence_router],
+        routers=[auth_router, auth_internal, directory_router, dispatch_router, tasks_router, evidence_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [tracking_breakdowns(task_handlers.router)])],
         on_startup=[_startup],
         on_shutdown=[_shutdown],

@@ -16,7 +16,10 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 CODE_MAX, NAME_MAX = 64, 128
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-FIELDS = ("code", "name", "kind", "parent_code", "school_type")
+FIELDS = ("code", "name", "kind", "parent_code", "school_type", "enrolment", "email", "leader_name", "leader_email", "active")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACTIVE_VALUES = {"": True, "1": True, "true": True, "yes": True, "active": True, "是": True, "启用": True, "正常": True, "在用": True,
+                  "0": False, "false": False, "no": False, "inactive": False, "否": False, "停用": False, "撤销": False, "注销": False}
 REQUIRED = ("code", "name", "kind")
 
 _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -25,9 +28,15 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "类型", "单位类型", "单位类别"),
     "parent_code": ("parent_code", "parent", "上级编码", "上级单位编码", "上级代码", "上级单位代码"),
     "school_type": ("school_type", "学校类型", "学段"),
+    "enrolment": ("enrolment", "enrollment", "在校生数", "学生数", "在校学生数"),
+    "email": ("email", "邮箱", "电子邮箱", "单位邮箱"),
+    "leader_name": ("leader_name", "负责人", "负责人姓名", "联系人"),
+    "leader_email": ("leader_email", "负责人邮箱", "联系人邮箱"),
+    "active": ("active", "状态", "是否启用", "启用"),
 }
 _HEADER_LOOKUP = {alias.lower(): f for f, aliases in _HEADER_ALIASES.items() for alias in aliases}
-HEADER_ZH = {"code": "单位编码", "name": "单位名称", "kind": "单位类型", "parent_code": "上级编码", "school_type": "学校类型"}
+HEADER_ZH = {"code": "单位编码", "name": "单位名称", "kind": "单位类型", "parent_code": "上级编码", "school_type": "学校类型",
+             "enrolment": "在校生数", "email": "电子邮箱", "leader_name": "负责人", "leader_email": "负责人邮箱", "active": "状态"}
 
 KIND_ZH = {"city": "市局", "department": "处室", "district": "区县", "school": "学校"}
 SCHOOL_TYPE_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中", "vocational": "中职",
@@ -170,7 +179,34 @@ def _check_row(n: int, cells: dict[str, str]) -> UnitRecord | RowError:
     parent = cells["parent_code"] or None
     if parent == code:
         return RowError(n, code, "上级编码不能是本单位自己")
-    return UnitRecord(code=code, name=name, kind=kind, parent_code=parent, school_type=school_type)
+    extra = _check_extra(n, code, cells)
+    if isinstance(extra, RowError):
+        return extra
+    return UnitRecord(code=code, name=name, kind=kind, parent_code=parent, school_type=school_type, **extra)
+
+
+def _check_extra(n: int, code: str, cells: dict[str, str]) -> dict[str, object] | RowError:
+    """Enrolment, contacts and status: optional columns, empty cells mean "not given"."""
+    out: dict[str, object] = {}
+    raw = cells["enrolment"].replace(",", "")
+    if raw:
+        if not raw.isdigit() or int(raw) > 1_000_000:
+            return RowError(n, code, f"在校生数“{cells['enrolment']}”应为 0 到 1000000 之间的整数")
+        out["enrolment"] = int(raw)
+    for f, label in (("email", "电子邮箱"), ("leader_email", "负责人邮箱")):
+        if cells[f]:
+            if len(cells[f]) > 254 or not _EMAIL_RE.match(cells[f]):
+                return RowError(n, code, f"{label}“{cells[f][:60]}”格式不正确")
+            out[f] = cells[f]
+    if cells["leader_name"]:
+        if len(cells["leader_name"]) > 64:
+            return RowError(n, code, "负责人姓名过长（不超过 64 个字）")
+        out["leader_name"] = cells["leader_name"]
+    active = _ACTIVE_VALUES.get(cells["active"].lower())
+    if active is None:
+        return RowError(n, code, f"状态“{cells['active']}”无效，应为 启用/停用（active/inactive）")
+    out["active"] = active
+    return out
 
 
 def _cycle(ring: list[str]) -> str:
@@ -300,7 +336,9 @@ def _table(records: Iterable[UnitRecord], chinese: bool) -> Iterator[list[str]]:
     for r in records:
         kind = KIND_ZH[r.kind] if chinese else r.kind
         st = (SCHOOL_TYPE_ZH[r.school_type] if chinese else r.school_type) if r.school_type else ""
-        yield [r.code, r.name, kind, r.parent_code or "", st]
+        status = ("启用" if r.active else "停用") if chinese else ("active" if r.active else "inactive")
+        yield [r.code, r.name, kind, r.parent_code or "", st, "" if r.enrolment is None else str(r.enrolment), r.email or "",
+               r.leader_name or "", r.leader_email or "", status]
 
 
 def write_directory_csv(records: Iterable[UnitRecord], path: Path | str | None = None, *, chinese: bool = False) -> bytes:

@@ -18,6 +18,10 @@ class UnitBase(TaskSvcModel):
     kind: str = Field(max_length=16, index=True)
     parent_id: str | None = Field(default=None, max_length=36, index=True)
     school_type: str | None = Field(default=None, max_length=16, index=True)
+    enrolment: int | None = None  # 在校生数, for weighted indicators
+    email: str | None = Field(default=None, max_length=254)
+    leader_name: str | None = Field(default=None, max_length=64)
+    leader_email: str | None = Field(default=None, max_length=254)
 
 
 class Unit(UnitBase, table=True):

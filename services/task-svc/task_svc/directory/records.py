@@ -14,13 +14,21 @@ SCHOOL_TYPES = ("kindergarten", "primary", "junior", "senior", "vocational", "sp
 
 @dataclass(frozen=True)
 class UnitRecord:
-    """One org unit: code, name, kind, parent's code and (for schools) school type."""
+    """One org unit: code, name, kind, parent's code, (for schools) school type; enrolment and contacts.
+
+    None in an optional field means "not given": an import without that column keeps what the unit has.
+    """
 
     code: str
     name: str
     kind: str
     parent_code: str | None = None
     school_type: str | None = None
+    enrolment: int | None = None
+    email: str | None = None
+    leader_name: str | None = None
+    leader_email: str | None = None
+    active: bool = True
 
 
 def unit_id_for(code: str) -> str:

@@ -59,5 +59,6 @@ async def import_units(file: UploadFile, session: SessionDep, ctx: CtxDep, user:
     return ImportSummary(
         total_rows=parsed.total_rows, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
         rejected=len(parsed.errors), accounts_created=summary.accounts_created,
+        tasks_withdrawn=summary.tasks_withdrawn, tasks_joined=summary.tasks_joined,
         errors=[ImportRowError(row=e.row, code=e.code, message=e.message) for e in parsed.errors],
     )

@@ -29,4 +29,6 @@ class ImportSummary(BaseModel):
     unchanged: int
     rejected: int
     accounts_created: int
+    tasks_withdrawn: int = 0  # open tasks of schools the import deactivated
+    tasks_joined: int = 0  # tasks given to schools that joined after publication
     errors: list[ImportRowError]

@@ -1,27 +1,21 @@
-"""Break plan items down into tasks, and keep them in step when a revision changes an item.
+"""What an item's tasks should be: the city task, district tasks and school tasks, as a tree.
 
-One rule serves both events: for each item, the wanted tasks are the lead department's city
-task plus, where the item targets districts, one task per district bureau. Missing ones are
-created, unwanted open ones declined, declined ones wanted again reopened, and changed titles,
-deadlines or issuers applied — each with its event, in the handler's transaction.
+Pure computation over the directory; `tasks/bulk.py` writes the difference set-based and the
+breakdown jobs (`task_svc/dispatch/jobs.py`) drive it chunk by chunk.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import select
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from duban_shared.events import utcnow
-from duban_shared.events.catalogue import PlanItemSnapshot, TaskCreated, TaskDeclined, TaskDueChanged
-from duban_shared.messaging import Outbox
+from duban_shared.events.catalogue import PlanItemSnapshot
 from task_svc.directory.models import Unit
 from task_svc.tasks.matching import match_unit
-from task_svc.tasks.models import Task, TaskEntry
-from task_svc.tasks.service import DONE, event_fields
 
 NS = uuid.UUID("5b0f3c2e-9a57-4c1e-8f3e-6c1d2f0a7b11")
 
@@ -31,22 +25,57 @@ def task_id_for(plan_id: str, item_id: str, unit_id: str, level: str) -> str:
     return str(uuid.uuid5(NS, f"{plan_id}/{item_id}/{level}/{unit_id}"))
 
 
+@dataclass(frozen=True, slots=True)
+class OrgUnit:
+    """A unit as the breakdown reads it (plain rows, not ORM objects: the directory has ~1,800)."""
+
+    id: str
+    code: str
+    name: str
+    kind: str
+    parent_id: str | None
+    school_type: str | None
+
+
 @dataclass
 class Org:
-    """The directory as the breakdown needs it."""
+    """The active directory as the breakdown needs it."""
 
-    city: Unit
-    departments: list[Unit]
-    districts: list[Unit]
+    city: OrgUnit
+    departments: list[OrgUnit]
+    districts: list[OrgUnit]
+    schools_of: dict[str, list[OrgUnit]]  # district id -> its schools, by code
+    city_schools: list[OrgUnit]  # schools with no district above them (市直属)
+    by_id: dict[str, OrgUnit]
+    by_code: dict[str, OrgUnit]
+
+
+_UNITS = Unit.__table__  # type: ignore[attr-defined]
+
+
+async def org_signature(session: AsyncSession) -> tuple[object, ...]:
+    """Changes whenever the directory does: lets a breakdown job reuse the directory it read."""
+    q = sa.select(sa.func.count(), sa.func.max(_UNITS.c.updated_at), sa.func.sum(sa.cast(_UNITS.c.active, sa.Integer)))
+    return tuple((await session.execute(q)).one())
 
 
 async def load_org(session: AsyncSession) -> Org | None:
     """Active units; None while the directory has no city bureau."""
-    units = list((await session.exec(select(Unit).where(Unit.active == True))).all())
+    q = sa.select(_UNITS.c.id, _UNITS.c.code, _UNITS.c.name, _UNITS.c.kind, _UNITS.c.parent_id, _UNITS.c.school_type).where(
+        _UNITS.c.active == sa.true()).order_by(_UNITS.c.code)
+    units = [OrgUnit(*r) for r in (await session.execute(q)).all()]
     city = next((u for u in units if u.kind == "city"), None)
     if city is None:
         return None
-    return Org(city, [u for u in units if u.kind == "department"], sorted((u for u in units if u.kind == "district"), key=lambda u: u.code))
+    districts = [u for u in units if u.kind == "district"]
+    district_ids = {d.id for d in districts}
+    schools_of: dict[str, list[OrgUnit]] = {d.id: [] for d in districts}
+    city_schools: list[OrgUnit] = []
+    for u in units:
+        if u.kind == "school":
+            (schools_of[u.parent_id] if u.parent_id in district_ids else city_schools).append(u)  # type: ignore[index]
+    return Org(city, [u for u in units if u.kind == "department"], districts, schools_of, city_schools,
+               {u.id: u for u in units}, {u.code: u for u in units})
 
 
 @dataclass
@@ -55,69 +84,115 @@ class PlanRef:
 
     plan_id: str
     version: int
-    actor: str
+    actor: str | None
     default_deadline: date | None
 
 
-def _wanted(item: PlanItemSnapshot, ref: PlanRef, org: Org) -> list[Task]:
-    lead = next((m for n in item.lead_units if (m := match_unit(n, org.departments))), None) or org.city
+@dataclass(frozen=True)
+class Planned:
+    """One task the breakdown wants."""
+
+    id: str
+    level: str
+    unit_id: str
+    issuer_unit_id: str
+    parent_id: str | None
+    root_id: str
+    due_date: date | None
+
+
+@dataclass
+class Tree:
+    """An item's wanted tasks grouped by parent (the batch unit), its co-owners and what could not be resolved."""
+
+    groups: dict[str | None, list[Planned]] = field(default_factory=dict)
+    co_owners: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def all(self) -> list[Planned]:
+        """Every wanted task, parents before children."""
+        return [t for g in self.groups.values() for t in g]
+
+
+def _label(item: PlanItemSnapshot) -> str:
+    return f"条目{item.number or item.position}「{item.title[:30]}」"
+
+
+def _resolve(ids: list[str], names: list[str], org: Org) -> tuple[list[OrgUnit], list[str]]:
+    """Departments (or the city bureau) for an item's unit ids, else its names as written; and names that fit nothing."""
+    found = [u for i in ids if (u := org.by_id.get(i)) is not None and u.kind in ("department", "city")]
+    if found:
+        return found, []
+    out: list[OrgUnit] = []
+    missing: list[str] = []
+    for n in names:
+        m = match_unit(n, org.departments)  # type: ignore[arg-type]
+        if m is None:
+            missing.append(n)
+        elif m not in out:
+            out.append(m)
+    return out, missing
+
+
+def wanted_tree(item: PlanItemSnapshot, ref: PlanRef, org: Org) -> Tree:
+    """The tasks an item should have, given the directory as it is now."""
+    tree = Tree()
+    tg = item.targets
+    leads, missing = _resolve(item.lead_unit_ids, item.lead_units, org)
+    lead = leads[0] if leads else org.city
+    if missing and not leads:
+        tree.warnings.append(f"{_label(item)}：牵头单位“{'、'.join(missing)}”未能对应到名录中的处室，市级任务交市教育局本级")
+    supporting, _ = _resolve(item.supporting_unit_ids, item.supporting_units, org)
+    co = [u.id for u in [*leads[1:], *supporting] if u.id != lead.id]
+
+    explicit_districts: list[OrgUnit] = []
+    explicit_schools: list[OrgUnit] = []
+    for ref_ in tg.units:
+        u = org.by_id.get(ref_) or org.by_code.get(ref_)
+        if u is None:
+            tree.warnings.append(f"{_label(item)}：指定单位“{ref_}”不在名录中或已停用")
+        elif u.kind == "district":
+            explicit_districts.append(u)
+        elif u.kind == "school":
+            explicit_schools.append(u)
+        elif u.kind == "department" and u.id != lead.id:
+            co.append(u.id)
+    tree.co_owners = list(dict.fromkeys(co))
+
+    types = set(tg.school_types)
+    schools_targeted = bool(types) or bool(explicit_schools)
+    if not (tg.city or tg.districts or schools_targeted or explicit_districts or tree.co_owners):
+        tree.warnings.append(f"{_label(item)}：没有可分解的对象（未勾选市级、区县或学校），未生成任务")
+        return tree
+
     due = item.deadline or ref.default_deadline
+    city_id = task_id_for(ref.plan_id, item.id, lead.id, "city")
+    tree.groups[None] = [Planned(city_id, "city", lead.id, org.city.id, None, city_id, due)]
 
-    def task(level: str, unit: Unit, issuer: str, parent: str | None) -> Task:
-        return Task(id=task_id_for(ref.plan_id, item.id, unit.id, level), plan_id=ref.plan_id, plan_version=ref.version, item_id=item.id,
-                    parent_id=parent, level=level, unit_id=unit.id, issuer_unit_id=issuer, title=item.title, body=item.body, due_date=due)
+    wanted_school_ids = {s.id for s in explicit_schools}
 
-    city_task = task("city", lead, org.city.id, None)
-    out = [city_task]
-    if item.targets.districts:
-        out += [task("district", d, lead.id, city_task.id) for d in org.districts]
-    return out
+    def targeted(s: OrgUnit) -> bool:
+        return s.school_type in types or s.id in wanted_school_ids
 
+    # Every district when districts are targeted; otherwise those supervising a targeted school, or named.
+    districts = [d for d in org.districts if tg.districts or d in explicit_districts or any(map(targeted, org.schools_of[d.id]))]
 
-async def reconcile_item(*, session: AsyncSession, outbox: Outbox, org: Org, ref: PlanRef, item_id: str, item: PlanItemSnapshot | None) -> int:
-    """Bring one item's tasks in line with its snapshot (None: the item was removed); returns how many tasks changed."""
-    existing = {t.id: t for t in (await session.exec(select(Task).where(Task.plan_id == ref.plan_id, Task.item_id == item_id))).all()}
-    wanted = {t.id: t for t in _wanted(item, ref, org)} if item is not None else {}
-    changed = 0
-    for tid, want in wanted.items():
-        have = existing.get(tid)
-        if have is None:
-            session.add(want)
-            _entry(session, want, "created", ref, None, "assigned", f"第{ref.version}版计划发布")
-            await outbox.add(session, TaskCreated(**event_fields(want, ref.actor), title=want.title, due_date=want.due_date, plan_version=ref.version))  # type: ignore[arg-type]
-        elif have.status == "declined":
-            _apply(have, want)
-            _entry(session, have, "reopened", ref, "declined", "assigned", f"第{ref.version}版计划重新交办")
-            have.status = "assigned"
-            await outbox.add(session, TaskCreated(**event_fields(have, ref.actor), title=have.title, due_date=have.due_date, plan_version=ref.version))  # type: ignore[arg-type]
-        elif have.status not in DONE and _differs(have, want):
-            _apply(have, want)
-            _entry(session, have, "updated", ref, have.status, have.status, f"第{ref.version}版计划修订了标题、时限或交办单位")
-            await outbox.add(session, TaskDueChanged(**event_fields(have, ref.actor), title=have.title, due_date=have.due_date))  # type: ignore[arg-type]
-        else:
+    def school_task(s: OrgUnit, parent: str, issuer: str) -> Planned:
+        return Planned(task_id_for(ref.plan_id, item.id, s.id, "school"), "school", s.id, issuer, parent, city_id, due)
+
+    under_city = [Planned(task_id_for(ref.plan_id, item.id, d.id, "district"), "district", d.id, lead.id, city_id, city_id, due)
+                  for d in districts]
+    under_city += [school_task(s, city_id, lead.id) for s in org.city_schools if targeted(s)]
+    if under_city:
+        tree.groups[city_id] = under_city
+    n_schools = sum(1 for t in under_city if t.level == "school")
+    for dt in under_city:
+        if dt.level != "district":
             continue
-        changed += 1
-    for tid, have in existing.items():
-        if tid not in wanted and have.status not in DONE:
-            reason = f"第{ref.version}版计划删除了该条目" if item is None else f"第{ref.version}版计划调整了分解对象"
-            _entry(session, have, "declined", ref, have.status, "declined", reason)
-            have.status = "declined"
-            have.updated_at = utcnow()
-            session.add(have)
-            await outbox.add(session, TaskDeclined(**event_fields(have, ref.actor), reason=reason))  # type: ignore[arg-type]
-            changed += 1
-    return changed
-
-
-def _differs(have: Task, want: Task) -> bool:
-    return (have.title, have.body, have.due_date, have.issuer_unit_id, have.parent_id) != (want.title, want.body, want.due_date, want.issuer_unit_id, want.parent_id)
-
-
-def _apply(have: Task, want: Task) -> None:
-    have.title, have.body, have.due_date = want.title, want.body, want.due_date
-    have.issuer_unit_id, have.parent_id, have.plan_version = want.issuer_unit_id, want.parent_id, want.plan_version
-    have.updated_at = utcnow()
-
-
-def _entry(session: AsyncSession, task: Task, action: str, ref: PlanRef, before: str | None, after: str, note: str) -> None:
-    session.add(TaskEntry(task_id=task.id, action=action, actor=ref.actor, from_status=before, to_status=after, note=note))
+        kids = [school_task(s, dt.id, dt.unit_id) for s in org.schools_of.get(dt.unit_id, []) if targeted(s)]
+        if kids:
+            tree.groups[dt.id] = kids
+            n_schools += len(kids)
+    if types and n_schools == 0:
+        tree.warnings.append(f"{_label(item)}：名录中没有所选类型的在册学校，未生成学校任务")
+    return tree

@@ -1,4 +1,4 @@
-"""Consumed events: break a published plan down into tasks; follow its revisions."""
+"""Consumed events: record the breakdown of a published or revised plan; the breakdown worker writes it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import logging
 from duban_shared.events.catalogue import PlanPublished, PlanRevised
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
-from task_svc.tasks.breakdown import PlanRef, load_org, reconcile_item, task_id_for
+from task_svc.dispatch.jobs import record_job
+from task_svc.tasks.breakdown import task_id_for
 
 __all__ = ["router", "task_id_for"]
 log = logging.getLogger(__name__)
@@ -16,28 +17,13 @@ router = EventRouter()
 
 @router.handles(PlanPublished)
 async def on_plan_published(uow: UnitOfWork, event: PlanPublished) -> None:
-    """Break a published plan down into tasks."""
-    org = await load_org(uow.session)
-    if org is None:
-        log.warning("plan %s published but the directory has no city bureau; no tasks made", event.plan_id)
-        return
-    ref = PlanRef(event.plan_id, event.version, event.published_by, event.default_deadline)
-    n = 0
-    for item in event.items:
-        n += await reconcile_item(session=uow.session, outbox=uow.outbox, org=org, ref=ref, item_id=item.id, item=item)
-    log.info("plan %s v%d broken down into %d tasks", event.plan_id, event.version, n)
+    """Record the breakdown of a published plan (written in chunks after this commits)."""
+    await record_job(uow=uow, event=event)
+    log.info("plan %s v%d published: breakdown of %d items recorded", event.plan_id, event.version, len(event.items))
 
 
 @router.handles(PlanRevised)
 async def on_plan_revised(uow: UnitOfWork, event: PlanRevised) -> None:
-    """Follow a revision item by item."""
-    org = await load_org(uow.session)
-    if org is None:
-        log.warning("plan %s revised but the directory has no city bureau; tasks left as they are", event.plan_id)
-        return
-    ref = PlanRef(event.plan_id, event.version, event.published_by, event.default_deadline)
-    n = 0
-    for change in event.changes:
-        item = None if change.change == "removed" else change.item
-        n += await reconcile_item(session=uow.session, outbox=uow.outbox, org=org, ref=ref, item_id=change.item_id, item=item)
-    log.info("plan %s v%d revised: %d item changes, %d tasks changed", event.plan_id, event.version, len(event.changes), n)
+    """Record a revision, followed item by item by the breakdown worker."""
+    await record_job(uow=uow, event=event)
+    log.info("plan %s v%d revised: %d item changes recorded", event.plan_id, event.version, len(event.changes))
