@@ -27,6 +27,10 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(events_app, name="events")
 app.add_typer(plan_app, name="plan")
 app.add_typer(_ops.dlq_app, name="dlq")
+reports_app = typer.Typer(help="统计报表：重建、与任务服务核对。", no_args_is_help=True)
+tasks_app = typer.Typer(help="任务：重新发布快照事件。", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
+app.add_typer(tasks_app, name="tasks")
 console = Console()
 err = Console(stderr=True)
 
@@ -270,6 +274,62 @@ def plan_parse(
 from duban.plan_score import register as _register_score
 
 _register_score(plan_app)
+
+GATEWAY = "http://127.0.0.1:8000"
+UrlOpt = Annotated[str, typer.Option("--url", help="网关或服务地址")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="只处理这个计划（默认全部）")]
+
+
+def _admin_headers() -> dict[str, str]:
+    from duban.tokens import issue_for
+
+    try:
+        return {"Authorization": f"Bearer {asyncio.run(issue_for('admin', 900))}"}
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+def _call(coro) -> object:  # type: ignore[no-untyped-def]
+    import httpx
+
+    try:
+        return asyncio.run(coro)
+    except (RuntimeError, httpx.HTTPError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+@reports_app.command("rebuild")
+def reports_rebuild(plan: PlanOpt = None, url: UrlOpt = GATEWAY) -> None:
+    """重建报表：请任务服务重新发布任务快照，报表服务据此覆盖并清理读模型。"""
+    from duban.reports import post
+
+    res = _call(post(url=url, path="/api/reports/rebuild", headers=_admin_headers(), body={"plan_id": plan}))
+    console.print(f"已请求重建：快照 {res['snapshot_id']}，{res['tasks']} 个任务，分 {res['parts']} 批发布")  # type: ignore[index]
+
+
+@reports_app.command("check")
+def reports_check(plan: Annotated[str, typer.Option("--plan", help="计划 id")], url: UrlOpt = GATEWAY) -> None:
+    """核对报表服务与任务服务的任务数（按区县、层级、状态），列出每一处不一致。"""
+    from duban.reports import check_url
+
+    diffs = _call(check_url(task_url=url, report_url=url, plan_id=plan, headers=_admin_headers()))
+    if not diffs:
+        console.print("✓ 报表与任务服务一致")
+        return
+    for d in diffs:  # type: ignore[attr-defined]
+        console.print(f"区县 {d['district_id'] or '（无）'} · {d['level']} · {d['status']}：任务服务 {d['task_svc']}，报表 {d['report_svc']}")
+    raise typer.Exit(1)
+
+
+@tasks_app.command("resnapshot")
+def tasks_resnapshot(plan: PlanOpt = None, url: UrlOpt = GATEWAY) -> None:
+    """按当前状态重新发布任务快照事件（tasks.snapshotted），供读模型重建。"""
+    from duban.reports import post
+
+    res = _call(post(url=url, path="/api/tasks/resnapshot", headers=_admin_headers(), body={"plan_id": plan}))
+    console.print(f"快照 {res['snapshot_id']}：{res['tasks']} 个任务，{res['parts']} 批")  # type: ignore[index]
 
 
 def main() -> None:

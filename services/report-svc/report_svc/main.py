@@ -18,7 +18,11 @@ from report_svc.base import TABLES
 from report_svc.config import ReportSettings
 from report_svc.gauges import task_gauges
 from report_svc.plans import handlers as plan_handlers
+from report_svc.rebuild.router import router as rebuild_router
 from report_svc.reports.router import router as reports_router
+from report_svc.snapshots import service as snapshots
+from report_svc.snapshots.router import router as snapshots_router
+from report_svc.stats.service import refresher
 from report_svc.tasks import handlers as task_handlers
 from report_svc.tasks.models import ReportTask
 from report_svc.units import handlers as unit_handlers
@@ -42,15 +46,28 @@ async def _gauge_loop(ctx: ServiceContext, gauge: Gauge, interval: float) -> Non
         await asyncio.sleep(interval)
 
 
+async def _snapshot_loop(ctx: ServiceContext, settings: ReportSettings) -> None:
+    while True:
+        try:
+            await snapshots.take_scheduled(db=ctx.db, ctx=ctx, interval_days=settings.snapshot_interval_days)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("scheduled snapshots failed: %s", exc)
+        await asyncio.sleep(settings.snapshot_check_seconds)
+
+
 async def _startup(_app: FastAPI, ctx: ServiceContext) -> None:
     settings: ReportSettings = ctx.settings  # type: ignore[assignment]
     gauge: Gauge = ctx.extras["task_gauge"]
-    ctx.extras["gauge_task"] = asyncio.create_task(_gauge_loop(ctx, gauge, settings.gauge_refresh_seconds), name="report-svc-gauge")
+    loops = [asyncio.create_task(_gauge_loop(ctx, gauge, settings.gauge_refresh_seconds), name="report-svc-gauge")]
+    if settings.messaging_enabled:
+        loops.append(asyncio.create_task(refresher(ctx.db, settings.stats_refresh_seconds), name="report-svc-stats"))
+    if settings.snapshot_interval_days:
+        loops.append(asyncio.create_task(_snapshot_loop(ctx, settings), name="report-svc-snapshots"))
+    ctx.extras["loops"] = loops
 
 
 async def _shutdown(_app: FastAPI, ctx: ServiceContext) -> None:
-    task: asyncio.Task[None] | None = ctx.extras.pop("gauge_task", None)
-    if task is not None:
+    for task in ctx.extras.pop("loops", []):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -64,7 +81,7 @@ def create_app(settings: ReportSettings | None = None) -> FastAPI:
         title="duban report-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[reports_router],
+        routers=[reports_router, snapshots_router, rebuild_router],
         consumers=[
             ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router]),
             ConsumerSpec("plans", [PLAN_TOPIC], [plan_handlers.router]),

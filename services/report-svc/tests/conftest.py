@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from duban_shared.auth import Principal, TokenIssuer, issuer_from_settings
 from duban_shared.events import Envelope
 from duban_shared.events.catalogue import (
+    AssignedTask,
     IndicatorSnapshot,
     IntegrationEvent,
     PlanItemSnapshot,
@@ -25,10 +26,11 @@ from duban_shared.events.catalogue import (
     TaskAcknowledged,
     TaskApproved,
     TaskCreated,
-    TaskDeclined,
     TaskEvent,
     TaskProgressReported,
+    TasksAssigned,
     TaskSubmitted,
+    TaskWithdrawn,
     UnitUpserted,
 )
 from duban_shared.messaging import KafkaBus
@@ -92,9 +94,9 @@ class Directory:
             UnitUpserted(id=self.dept, code="C0-01", name="基础教育处", kind="department", parent_id=self.city),
             UnitUpserted(id=self.d1, code="D01", name="海曙区教育局", kind="district", parent_id=self.city),
             UnitUpserted(id=self.d2, code="D02", name="江北区教育局", kind="district", parent_id=self.city),
-            UnitUpserted(id=self.s1a, code="D01-S1", name="海曙区第一小学", kind="school", parent_id=self.d1, school_type="primary"),
-            UnitUpserted(id=self.s1b, code="D01-S2", name="海曙区实验中学", kind="school", parent_id=self.d1, school_type="junior"),
-            UnitUpserted(id=self.s2a, code="D02-S1", name="江北区中心幼儿园", kind="school", parent_id=self.d2, school_type="kindergarten"),
+            UnitUpserted(id=self.s1a, code="D01-S1", name="海曙区第一小学", kind="school", parent_id=self.d1, school_type="primary", enrolment=1200),
+            UnitUpserted(id=self.s1b, code="D01-S2", name="海曙区实验中学", kind="school", parent_id=self.d1, school_type="junior", enrolment=800),
+            UnitUpserted(id=self.s2a, code="D02-S1", name="江北区中心幼儿园", kind="school", parent_id=self.d2, school_type="kindergarten", enrolment=300),
         ]
 
 
@@ -109,6 +111,11 @@ class TaskRef:
     item_id: str | None = None
     parent_id: str | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def assigned(self, due_date: date | None = None) -> AssignedTask:
+        """This task as a row of a tasks.assigned batch."""
+        return AssignedTask(task_id=self.id, unit_id=self.unit_id, level=self.level, parent_id=self.parent_id,  # type: ignore[arg-type]
+                            issuer_unit_id=self.issuer_unit_id, due_date=due_date)
 
     def event(self, cls: type[TaskEvent], status: str, at: datetime, **extra: Any) -> TaskEvent:
         """One event of this task."""
@@ -141,9 +148,31 @@ class Harness:
         """A district bureau account."""
         return self.auth(kind="district", unit_id=unit_id, roles=("district",))
 
-    def task(self, plan_id: str, level: str, unit_id: str, issuer_unit_id: str | None, item_id: str | None = None) -> TaskRef:
+    def task(self, plan_id: str, level: str, unit_id: str, issuer_unit_id: str | None, item_id: str | None = None, parent_id: str | None = None) -> TaskRef:
         """A new task of the plan, not yet published."""
-        return TaskRef(plan_id=plan_id, level=level, unit_id=unit_id, issuer_unit_id=issuer_unit_id, item_id=item_id)
+        return TaskRef(plan_id=plan_id, level=level, unit_id=unit_id, issuer_unit_id=issuer_unit_id, item_id=item_id, parent_id=parent_id)
+
+    def school(self, unit_id: str) -> dict[str, str]:
+        """A school account."""
+        return self.auth(kind="school", unit_id=unit_id, roles=("school",))
+
+    @property
+    def admin(self) -> dict[str, str]:
+        """The system administrator."""
+        return self.auth(kind="city", unit_id=self.directory.city, roles=("admin",))
+
+    future = FUTURE
+    past = PAST
+
+    @staticmethod
+    def batch(*args: Any, **kwargs: Any) -> TasksAssigned:
+        """A tasks.assigned batch (see `batch`)."""
+        return batch(*args, **kwargs)
+
+    @staticmethod
+    def plan(*args: Any, **kwargs: Any) -> PlanPublished:
+        """A plan.published event (see `plan_event`)."""
+        return plan_event(*args, **kwargs)
 
     @staticmethod
     def at(minutes: int) -> datetime:
@@ -184,7 +213,7 @@ class Harness:
 @pytest.fixture
 async def report(make_settings: Callable[..., Any], broker: Any, topic_prefix: str) -> AsyncIterator[Harness]:
     """report-svc running in process on this test's broker prefix and database, with the small directory loaded."""
-    settings = make_settings(ReportSettings, gauge_refresh_seconds=0.2)
+    settings = make_settings(ReportSettings, gauge_refresh_seconds=0.2, stats_refresh_seconds=0.2, snapshot_interval_days=0)
     app = create_app(settings)
     feed = Feed(broker.bootstrap, topic_prefix, settings.keys_dir)
     await feed.start()
@@ -209,6 +238,13 @@ class Scenario:
     tasks: dict[str, TaskRef]
 
 
+def batch(plan_id: str, item_id: str | None, parent: TaskRef | None, refs: list[TaskRef], due: dict[str, date] | None = None,
+          at: datetime = T0, title: str = "任务", reason: str = "published") -> TasksAssigned:
+    """A tasks.assigned batch of these tasks (due dates by task id)."""
+    return TasksAssigned(plan_id=plan_id, item_id=item_id, parent_id=parent.id if parent else None, title=title, reason=reason, at=at,  # type: ignore[arg-type]
+                         tasks=[r.assigned((due or {}).get(r.id)) for r in refs])
+
+
 def plan_event(plan_id: str, items: list[PlanItemSnapshot], *, version: int = 1, title: str = "明州市教育局2026年工作要点") -> PlanPublished:
     """A plan.published event."""
     return PlanPublished(plan_id=plan_id, version=version, title=title, year=2026, published_by="admin", published_at=T0, items=items)
@@ -216,9 +252,9 @@ def plan_event(plan_id: str, items: list[PlanItemSnapshot], *, version: int = 1,
 
 @pytest.fixture
 async def scenario(report: Harness) -> Scenario:
-    """Plan with two items; tasks: city (overdue, assigned), D1 (acknowledged), D2 (completed, past due),
-    a D1 school in progress and overdue, a D1 school assigned, a D2 school declined. Indicator values:
-    D2 reports count 10 then 12 and rate 80; the D1 school count 5 and rate 95; the declined school count 100."""
+    """Plan with two items; tasks arrive in tasks.assigned batches: city (overdue, assigned), D1 (acknowledged),
+    D2 (completed, past due), a D1 school in progress and overdue, a D1 school assigned, a D2 school withdrawn.
+    Indicator values: D2 reports count 10 then 12 and rate 80; the D1 school count 5 and rate 95; the withdrawn school count 100."""
     d = report.directory
     plan_id, item1, item2, k_count, k_rate = (str(uuid.uuid4()) for _ in range(5))
     items = [
@@ -228,18 +264,22 @@ async def scenario(report: Harness) -> Scenario:
         ]),
         PlanItemSnapshot(id=item2, position=1, section_number="一", number="2", title="推进义务教育优质均衡"),
     ]
+    city = report.task(plan_id, "city", d.dept, d.city, item1)
     t = {
-        "city": report.task(plan_id, "city", d.dept, d.city, item1),
-        "d1": report.task(plan_id, "district", d.d1, d.dept, item1),
-        "d2": report.task(plan_id, "district", d.d2, d.dept, item1),
-        "s1a": report.task(plan_id, "school", d.s1a, d.d1, item1),
-        "s1b": report.task(plan_id, "school", d.s1b, d.d1, item1),
-        "s2a": report.task(plan_id, "school", d.s2a, d.d2, item1),
+        "city": city,
+        "d1": report.task(plan_id, "district", d.d1, d.dept, item1, city.id),
+        "d2": report.task(plan_id, "district", d.d2, d.dept, item1, city.id),
     }
+    t["s1a"] = report.task(plan_id, "school", d.s1a, d.d1, item1, t["d1"].id)
+    t["s1b"] = report.task(plan_id, "school", d.s1b, d.d1, item1, t["d1"].id)
+    t["s2a"] = report.task(plan_id, "school", d.s2a, d.d2, item1, t["d2"].id)
     at = report.at
-    due = {"city": PAST, "d1": FUTURE, "d2": PAST, "s1a": PAST, "s1b": FUTURE, "s2a": PAST}
+    due = {t[name].id: when for name, when in {"city": PAST, "d1": FUTURE, "d2": PAST, "s1a": PAST, "s1b": FUTURE, "s2a": PAST}.items()}
     events: list[IntegrationEvent] = [plan_event(plan_id, items)]
-    events += [ref.event(TaskCreated, "assigned", at(1), due_date=due[name]) for name, ref in t.items()]
+    events += [
+        batch(plan_id, item1, None, [t["city"]], due, at(1)), batch(plan_id, item1, t["city"], [t["d1"], t["d2"]], due, at(1)),
+        batch(plan_id, item1, t["d1"], [t["s1a"], t["s1b"]], due, at(1)), batch(plan_id, item1, t["d2"], [t["s2a"]], due, at(1)),
+    ]
     events += [
         t["d1"].event(TaskAcknowledged, "acknowledged", at(2)),
         t["d2"].event(TaskAcknowledged, "acknowledged", at(2)),
@@ -250,7 +290,7 @@ async def scenario(report: Harness) -> Scenario:
         t["s1a"].event(TaskAcknowledged, "acknowledged", at(2)),
         t["s1a"].event(TaskProgressReported, "in_progress", at(3), percent=30, indicator_values=[{"indicator_id": k_count, "value": 5}, {"indicator_id": k_rate, "value": 95.0}]),
         t["s2a"].event(TaskProgressReported, "in_progress", at(3), percent=10, indicator_values=[{"indicator_id": k_count, "value": 100}]),
-        t["s2a"].event(TaskDeclined, "declined", at(4), reason="事项已撤销"),
+        t["s2a"].event(TaskWithdrawn, "withdrawn", at(4), reason="事项已撤销"),
     ]
     await report.publish_all(events)
     return Scenario(plan_id=plan_id, item1=item1, item2=item2, k_count=k_count, k_rate=k_rate, tasks=t)

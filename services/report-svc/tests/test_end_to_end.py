@@ -58,4 +58,60 @@ async def test_published_plan_and_acknowledgement_reach_the_report(make_settings
         own = await eventually(lambda: summary(mine, 1, 1, 1), what="the district's own view")
         assert own["by_district"][0]["unit_id"] == district["id"] and own["by_district"][0]["name"] == district["name"]
         indicators = (await c["report"].get(f"/api/reports/plans/{plan['id']}/indicators", headers=admin)).json()["indicators"]
-        assert [(i["name"], i["target"], i["unit"], i["reporting_tasks"]) for i in indicators] == [("新建幼儿园", 30.0, "所", 0)]
+        assert [(i["name"], i["target"], i["unit"], i["reporting_units"]) for i in indicators] == [("新建幼儿园", 30.0, "所", 0)]
+
+
+async def test_check_finds_differences_and_rebuild_repairs_them(make_settings) -> None:
+    """`duban reports check` agrees after publication and a 签收; a lost projection shows up as differences;
+    a rebuild from task-svc's tasks.snapshotted batches gives the same numbers again."""
+    import httpx
+    import sqlalchemy as sa
+
+    from duban.reports import check
+    from duban_shared.testing.broker import free_port
+    from duban_shared.testing.services import serving
+    from report_svc.stats.service import mark_dirty
+    from report_svc.tasks.models import ReportTask
+
+    port = free_port()
+    task = task_app(make_settings(TaskSettings, demo_directory=True))
+    report = report_app(make_settings(ReportSettings, task_svc_url=f"http://127.0.0.1:{port}", snapshot_interval_days=0))
+    async with serving(task, port=port) as task_url, httpx.AsyncClient(base_url=task_url, timeout=60) as t, \
+            running_many({"plan": plan_app(make_settings(PlanSettings)), "report": report}) as c:
+        admin = bearer((await t.post("/api/auth/login", json={"username": "admin", "password": "demo"})).json()["access_token"])
+        plan = (await c["plan"].post("/api/plans", json=DRAFT, headers=admin)).json()
+        assert (await c["plan"].post(f"/api/plans/{plan['id']}/publish", headers=admin)).status_code == 202
+        district = (await t.get("/api/directory/units", params={"kind": "district", "limit": 1}, headers=admin)).json()["items"][0]
+        mine = bearer((await t.post("/api/auth/login", json={"username": district["code"], "password": "demo"})).json()["access_token"])
+
+        async def my_task() -> dict | None:
+            items = (await t.get("/api/tasks", params={"plan_id": plan["id"]}, headers=mine)).json()["items"]
+            return items[0] if items else None
+
+        own = await eventually(my_task, timeout=90, what="the district's task")
+        assert (await t.post(f"/api/tasks/{own['id']}/acknowledge", headers=mine)).status_code == 200
+
+        async def agree() -> bool:
+            counts = (await c["report"].get(f"/api/reports/plans/{plan['id']}/counts", headers=admin)).json()
+            return counts.get("total") == 13 and not await check(task=t, report=c["report"], plan_id=plan["id"], headers=admin)
+
+        await eventually(agree, timeout=90, what="report-svc and task-svc agree")
+        before = (await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=admin)).json()
+        assert (before["totals"]["tasks"], before["totals"]["acknowledged"]) == (13, 1)
+
+        async with report.state.ctx.db.sessionmaker() as s:  # the projection is lost (e.g. a wiped database)
+            await s.exec(sa.delete(ReportTask).where(ReportTask.level == "district"))  # type: ignore[call-overload]
+            await mark_dirty(s, [plan["id"]])
+            await s.commit()
+        diffs = await check(task=t, report=c["report"], plan_id=plan["id"], headers=admin)
+        assert sorted((d["status"], d["task_svc"], d["report_svc"]) for d in diffs) == [("acknowledged", 1, 0)] + [("assigned", 1, 0)] * 11  # one row per district
+        r = await c["report"].post("/api/reports/rebuild", json={"plan_id": plan["id"]}, headers=admin)
+        assert r.status_code == 202, r.text
+        assert (r.json()["tasks"], r.json()["parts"]) == (13, 1)
+
+        await eventually(agree, timeout=90, what="the rebuild restores every count")
+        after = (await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=admin)).json()
+        for key in ("totals", "by_level", "by_district"):
+            assert after[key] == before[key], key
+        school = bearer((await t.post("/api/auth/login", json={"username": district["code"], "password": "demo"})).json()["access_token"])
+        assert (await c["report"].post("/api/reports/rebuild", json={}, headers=school)).status_code == 403

@@ -29,6 +29,7 @@ from task_svc.evidence import models as _evidence_models  # noqa: F401  (registe
 from task_svc.evidence.router import router as evidence_router
 from task_svc.evidence.storage import store_from_settings
 from task_svc.gauges import tracking_breakdowns
+from task_svc.snapshots.router import router as snapshots_router
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
 
@@ -93,7 +94,7 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         title="duban task-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[auth_router, auth_internal, directory_router, dispatch_router, tasks_router, evidence_router],
+        routers=[auth_router, auth_internal, directory_router, dispatch_router, snapshots_router, tasks_router, evidence_router],
         consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [tracking_breakdowns(task_handlers.router)])],
         on_startup=[_startup],
         on_shutdown=[_shutdown],

@@ -13,8 +13,15 @@ from duban_shared.events.catalogue import PlanItemSnapshot, PlanPublished, PlanR
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
 from report_svc.plans.models import Plan, PlanIndicator, PlanItem
+from report_svc.stats.service import mark_dirty
 
 log = logging.getLogger(__name__)
+PERCENT_UNITS = frozenset({"%", "％", "百分比", "百分点"})
+
+
+def indicator_kind(name: str, unit: str) -> str:
+    """rate for percentages (比例、率), count for everything that adds up (所、人、个、万元…)."""
+    return "rate" if unit.strip() in PERCENT_UNITS else "count"
 
 
 async def _newer_plan(session: AsyncSession, *, plan_id: str, version: int, title: str, year: int | None, at: datetime) -> Plan | None:
@@ -37,12 +44,13 @@ async def _drop_item(session: AsyncSession, plan_id: str, item_id: str) -> None:
 async def _put_item(session: AsyncSession, plan_id: str, item: PlanItemSnapshot) -> None:
     await _drop_item(session, plan_id, item.id)
     await session.exec(sa.insert(PlanItem).values(
-        plan_id=plan_id, id=item.id, position=item.position, section_number=item.section_number, number=item.number, title=item.title,
+        plan_id=plan_id, id=item.id, position=item.position, section_number=item.section_number, section_title=item.section_title,
+        number=item.number, title=item.title,
     ))
     for pos, ind in enumerate(item.indicators):
         await session.exec(sa.insert(PlanIndicator).values(
             plan_id=plan_id, id=ind.id, item_id=item.id, position=pos, name=ind.name or ind.text,
-            comparator=ind.comparator, target=ind.target, unit=ind.unit,
+            comparator=ind.comparator, target=ind.target, unit=ind.unit, kind=indicator_kind(ind.name or ind.text, ind.unit),
         ))
 
 
@@ -75,10 +83,12 @@ router = EventRouter()
 @router.handles(PlanPublished)
 async def on_published(uow: UnitOfWork, event: PlanPublished) -> None:
     """Store the published plan's items and indicators."""
-    await apply_published(session=uow.session, event=event)
+    if await apply_published(session=uow.session, event=event):
+        await mark_dirty(uow.session, [event.plan_id])
 
 
 @router.handles(PlanRevised)
 async def on_revised(uow: UnitOfWork, event: PlanRevised) -> None:
     """Apply a revision item by item."""
-    await apply_revised(session=uow.session, event=event)
+    if await apply_revised(session=uow.session, event=event):
+        await mark_dirty(uow.session, [event.plan_id])

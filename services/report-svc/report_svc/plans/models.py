@@ -30,6 +30,7 @@ class PlanItem(ReportSvcModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     position: int = 0
     section_number: str = ""
+    section_title: str = ""
     number: str = ""
     title: str = ""
 
@@ -46,3 +47,4 @@ class PlanIndicator(ReportSvcModel, table=True):
     comparator: str = Field(default=">=", max_length=4)
     target: float | None = None
     unit: str = ""
+    kind: str = Field(default="count", max_length=8)  # count (summed) | rate (ratio or weighted mean)

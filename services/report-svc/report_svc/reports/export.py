@@ -1,151 +1,131 @@
-"""The Excel export: 汇总, 区县, 任务明细, 指标 — one styled sheet each."""
+"""The Excel export a bureau sends upward: 汇总, 市级, 区县, 学校, 分事项, 逾期, 指标, 较上次通报.
+
+Every string cell is written as text (data type 's'), so a unit or task title starting with = + - @
+can never run as a formula in Excel (issue #12).
+"""
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.clock import SHANGHAI
-from report_svc.plans.models import PlanItem
+from duban_shared.db import Database
+from report_svc.reports import board as boards
+from report_svc.reports import indicators, tables
 from report_svc.reports.access import Scope
-from report_svc.reports.indicators import plan_indicators
-from report_svc.reports.schemas import Counts, PlanIndicators, PlanSummary
-from report_svc.reports.service import DONE, LEVELS, district_of, summary, task_rows, units_for
+from report_svc.units.models import Unit
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_LABELS = {
-    "assigned": "待签收", "acknowledged": "已签收", "in_progress": "推进中", "submitted": "待审核",
-    "completed": "已完成", "returned": "已退回", "declined": "已撤销",
-}
-LEVEL_LABELS = {"city": "市级", "district": "区县级", "school": "学校级"}
-COMPARATOR_LABELS = {">=": "不低于", "<=": "不高于", "=": "等于", "~": "约"}
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_RATE = "0.0%"
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    """One row of 任务明细, already resolved to names."""
-
-    item_number: str
-    item_title: str
-    title: str
-    level: str
-    unit_name: str
-    district_name: str
-    status: str
-    due_date: date | None
-    percent: int
-    acknowledged_at: datetime | None
-    submitted_at: datetime | None
-    completed_at: datetime | None
-    overdue: bool
+PERCENT, DATE, DATETIME = "0.0%", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+RATE_HEADERS = {"完成率", "按期完成率", "达成度", "按期完成率/指标达成度", "完成率变化", "按期完成率变化"}
+DATE_HEADERS = {"截止日期"}
+DATETIME_HEADERS = {"签收时间", "提交时间", "最近填报时间"}
 
 
 @dataclass(frozen=True)
 class ExportData:
     """Everything the workbook shows."""
 
-    summary: PlanSummary
-    indicators: PlanIndicators
-    tasks: Sequence[TaskLine]
+    summary: dict[str, Any]
+    indicators: dict[str, Any]
+    overdue: dict[str, Any]
     scope_label: str
 
 
-def _local(at: datetime | None) -> str:
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else ""
+def _value(header: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if header in DATE_HEADERS and isinstance(v, str):
+        return date.fromisoformat(v)
+    if header in DATETIME_HEADERS and isinstance(v, str):
+        return datetime.fromisoformat(v).astimezone(SHANGHAI).replace(tzinfo=None)
+    return v
 
 
-def _sheet(ws: Worksheet, headers: list[str], widths: list[int]) -> None:
-    ws.append(headers)
-    for col, width in enumerate(widths, start=1):
-        cell = ws.cell(row=1, column=col)
-        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[cell.column_letter].width = width
-    ws.row_dimensions[1].height = 22
-    ws.freeze_panes = "A2"
+def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """Write one cell; strings always as text, never as a formula."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
-def _count_cells(c: Counts) -> list[object]:
-    return [c.tasks, c.acknowledged, c.completed, c.overdue, c.declined, c.completion_rate]
+def write_table(ws: Worksheet, headers: list[str], rows: list[list[Any]], widths: dict[str, int] | None = None, start: int = 1) -> int:
+    """A styled table with a frozen header row; returns the next free row."""
+    for col, h in enumerate(headers, start=1):
+        c = put(ws, start, col, h)
+        c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        width = (widths or {}).get(h) or max(8, min(40, 2 * len(h) + 2))
+        ws.column_dimensions[c.column_letter].width = max(ws.column_dimensions[c.column_letter].width or 0, width)
+    if start == 1:
+        ws.freeze_panes = "A2"
+        ws.row_dimensions[1].height = 24
+    r = start
+    for r, row in enumerate(rows, start=start + 1):
+        for col, (h, v) in enumerate(zip(headers, row, strict=False), start=1):
+            c = put(ws, r, col, _value(h, v))
+            c.border = _BORDER
+            if h in RATE_HEADERS:
+                c.number_format = PERCENT
+            elif h in DATE_HEADERS:
+                c.number_format = DATE
+            elif h in DATETIME_HEADERS:
+                c.number_format = DATETIME
+    return r + 1
 
 
-def _finish(ws: Worksheet, rate_column: int | None = None) -> None:
-    for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
-        for cell in row:
-            cell.border = _BORDER
-    if rate_column:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=rate_column, max_col=rate_column):
-            cell.number_format = _RATE
+WIDE = {"单位": 30, "事项": 40, "任务": 40, "承办单位": 30, "区县": 20, "指标": 30, "计算过程": 60, "最近填报说明": 40, "范围": 20}
 
 
 def _summary_sheet(ws: Worksheet, data: ExportData) -> None:
     s = data.summary
-    _sheet(ws, ["统计范围", "任务数", "已签收", "已完成", "逾期", "已撤销", "完成率"], [16, 10, 10, 10, 10, 10, 10])
-    ws.append(["合计", *_count_cells(s.totals)])
-    for level, label in LEVEL_LABELS.items():
-        ws.append([label, *_count_cells(getattr(s.by_level, level))])
-    _finish(ws, rate_column=7)
-    ws.append([])
-    for label, value in (("计划", s.title), ("年度", s.year or ""), ("版本", s.version), ("统计日期", s.as_of.isoformat()), ("统计范围", data.scope_label)):
-        ws.append([label, value])
-        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
-
-
-def _district_sheet(ws: Worksheet, data: ExportData) -> None:
-    _sheet(ws, ["区县代码", "区县", "任务数", "已签收", "已完成", "逾期", "已撤销", "完成率"], [14, 24, 10, 10, 10, 10, 10, 10])
-    for d in data.summary.by_district:
-        ws.append([d.code, d.name or d.unit_id, *_count_cells(d)])
-    _finish(ws, rate_column=8)
-
-
-def _task_sheet(ws: Worksheet, data: ExportData) -> None:
-    headers = ["序号", "事项编号", "事项", "任务", "层级", "承办单位", "所属区县", "状态", "截止日期", "进度(%)", "签收时间", "提交时间", "完成时间", "是否逾期"]
-    _sheet(ws, headers, [7, 10, 36, 36, 9, 28, 18, 9, 12, 9, 17, 17, 17, 9])
-    for n, t in enumerate(data.tasks, start=1):
-        ws.append([
-            n, t.item_number, t.item_title, t.title, LEVEL_LABELS.get(t.level, t.level), t.unit_name, t.district_name,
-            STATUS_LABELS.get(t.status, t.status), t.due_date.isoformat() if t.due_date else "", t.percent,
-            _local(t.acknowledged_at), _local(t.submitted_at), _local(t.completed_at), "是" if t.overdue else "否",
-        ])
-    _finish(ws)
-    if data.tasks:
-        ws.auto_filter.ref = ws.dimensions
-
-
-def _indicator_sheet(ws: Worksheet, data: ExportData) -> None:
-    headers = ["事项编号", "事项", "指标", "比较", "目标", "单位", "汇总方式", "实际", "填报任务数", "是否达标"]
-    _sheet(ws, headers, [10, 36, 30, 8, 10, 8, 10, 12, 12, 10])
-    met = {True: "是", False: "否", None: ""}
-    for i in data.indicators.indicators:
-        ws.append([
-            i.item_number, i.item_title, i.name, COMPARATOR_LABELS.get(i.comparator, i.comparator), i.target, i.unit,
-            "平均" if i.aggregation == "avg" else "合计", i.actual, i.reporting_tasks, met[i.met],
-        ])
-    _finish(ws)
+    nxt = write_table(ws, *tables.summary_rows(s), WIDE)
+    for label, value in (("计划", s["title"]), ("年度", s["year"]), ("版本", s["version"]), ("统计日期", date.fromisoformat(s["as_of"])),
+                         ("统计范围", data.scope_label)):
+        put(ws, nxt + 1, 1, label).font = Font(bold=True)
+        c = put(ws, nxt + 1, 2, value)
+        if isinstance(value, date):
+            c.number_format = DATE
+        nxt += 1
 
 
 def render_workbook(data: ExportData) -> bytes:
     """The workbook as .xlsx bytes (CPU-bound: call it in a thread)."""
+    s = data.summary
     wb = Workbook()
-    _summary_sheet(wb.active, data)
-    wb.active.title = "汇总"
-    for title, fill in (("区县", _district_sheet), ("任务明细", _task_sheet), ("指标", _indicator_sheet)):
-        fill(wb.create_sheet(title), data)
+    ws = wb.active
+    ws.title = "汇总"
+    _summary_sheet(ws, data)
+    sheets = [
+        ("市级", tables.unit_rows(s["by_department"])), ("区县", tables.unit_rows(s["by_district"])), ("学校", tables.unit_rows(s["by_school"])),
+        ("分事项", tables.item_rows(s)), ("逾期", tables.overdue_rows(data.overdue)), ("指标", tables.indicator_rows(data.indicators)),
+        ("较上次通报", tables.change_rows(s)),
+    ]
+    for title, (headers, rows) in sheets:
+        sheet = wb.create_sheet(title)
+        write_table(sheet, headers, rows, WIDE)
+        if rows:
+            sheet.auto_filter.ref = sheet.dimensions
+    if s.get("since_snapshot"):
+        snap = s["since_snapshot"]["snapshot"]
+        sheet = wb["较上次通报"]
+        put(sheet, sheet.max_row + 2, 1, f"对比快照：{snap['label']}（{snap['as_of']}）")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -158,27 +138,11 @@ def content_disposition(title: str, plan_id: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(f'{name}-统计报表.xlsx', safe='')}"
 
 
-async def export_data(*, session: AsyncSession, plan_id: str, scope: Scope) -> ExportData:
-    """Gather the summary, indicators and task lines of one plan within the scope."""
-    s = await summary(session=session, plan_id=plan_id, scope=scope)
-    indicators = await plan_indicators(session=session, plan_id=plan_id, scope=scope)
-    tasks = await task_rows(session=session, plan_id=plan_id, scope=scope)
-    units = await units_for(session=session, ids=[t.unit_id for t in tasks] + [scope.district_id or ""])
-    items = {i.id: i for i in (await session.exec(select(PlanItem).where(PlanItem.plan_id == plan_id))).all()}
-    lines: list[tuple[tuple[object, ...], TaskLine]] = []
-    for t in tasks:
-        item = items.get(t.item_id or "")
-        unit = units.get(t.unit_id)
-        district = units.get(district_of(t.level, t.unit_id, t.issuer_unit_id, units) or "")
-        line = TaskLine(
-            item_number=item.number if item else "", item_title=item.title if item else "", title=t.title, level=t.level,
-            unit_name=unit.name if unit else t.unit_id, district_name=district.name if district else "", status=t.status,
-            due_date=t.due_date, percent=t.percent, acknowledged_at=t.acknowledged_at, submitted_at=t.submitted_at,
-            completed_at=t.completed_at, overdue=t.status not in DONE and t.due_date is not None and t.due_date < s.as_of,
-        )
-        level_rank = LEVELS.index(t.level) if t.level in LEVELS else len(LEVELS)
-        lines.append(((item.position if item else 1 << 30, level_rank, district.code if district else "", unit.code if unit else t.unit_id), line))
-    lines.sort(key=lambda pair: pair[0])
-    own = units.get(scope.district_id or "")
-    label = "全市" if scope.everything else (own.name if own else scope.district_id or "")
-    return ExportData(summary=s, indicators=indicators, tasks=[line for _, line in lines], scope_label=label)
+async def export_data(*, db: Database, session: AsyncSession, plan_id: str, scope: Scope) -> ExportData:
+    """Gather the summary (with change), indicators and overdue list of one plan within the scope."""
+    s = await tables.summary_with_change(db=db, session=session, plan_id=plan_id, scope=scope)
+    ind = await indicators.plan_indicators(session=session, plan_id=plan_id, scope=scope)
+    od = await boards.overdue(session=session, plan_id=plan_id, scope=scope, limit=100_000, offset=0)
+    own = await session.get(Unit, scope.unit_id) if scope.unit_id else None
+    label = "全市" if scope.everything else (own.name if own else scope.unit_id or "")
+    return ExportData(summary=s, indicators=ind, overdue=od, scope_label=label)

@@ -1,8 +1,7 @@
-"""Task statistics: per plan, per level, per district, always within the caller's scope."""
+"""Plan figures from the precomputed rows: totals, levels, sections, items, districts and schools, within the scope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,20 +11,20 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.clock import business_today
+from duban_shared.db import Database
 from duban_shared.errors import not_found
-from report_svc.plans.models import Plan
+from report_svc.plans.models import Plan, PlanItem
 from report_svc.reports.access import Scope
-from report_svc.reports.schemas import ByLevel, Counts, DistrictCounts, PlanList, PlanRow, PlanSummary
+from report_svc.reports.figures import counts
+from report_svc.stats.models import PlanStats, StatsState
+from report_svc.stats.service import compute_rows, ensure_fresh
 from report_svc.tasks.models import ReportTask
 from report_svc.units.models import Unit
 
 LEVELS = ("city", "district", "school")
-DONE = ("completed", "declined")
-
-
-def today_in_shanghai() -> date:
-    """Today's business date (the one function in shared/ every service uses)."""
-    return business_today()
+OPEN = ("assigned", "acknowledged", "in_progress", "returned", "declined")
+STATS = PlanStats.__table__  # type: ignore[attr-defined]
+UNITS = Unit.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -49,108 +48,86 @@ async def require_plan(*, session: AsyncSession, plan_id: str) -> PlanHead:
     return PlanHead(plan_id, "", None, 0, None)
 
 
-def _counting_columns(today: date) -> list[Any]:
-    status = ReportTask.status
-    open_overdue = sa.and_(status.not_in(DONE), ReportTask.due_date.is_not(None), ReportTask.due_date < today)  # type: ignore[attr-defined, union-attr, operator]
-    return [
-        sa.func.count().label("all"),
-        sa.func.sum(sa.case((status == "declined", 1), else_=0)).label("declined"),
-        sa.func.sum(sa.case((status.not_in(("assigned", "declined")), 1), else_=0)).label("acknowledged"),  # type: ignore[attr-defined]
-        sa.func.sum(sa.case((status == "completed", 1), else_=0)).label("completed"),
-        sa.func.sum(sa.case((open_overdue, 1), else_=0)).label("overdue"),
-    ]
+async def scoped_rows(*, session: AsyncSession, plan_id: str, scope: Scope, today: date) -> list[Any]:
+    """The stats rows answering the scope, with unit code/name/kind/parent joined (live for a single unit)."""
+    if scope.part is None:
+        live = [r for r in await compute_rows(session, plan_id, today, scope.tasks_clause()) if r["part"] == ""]
+        names = {u.id: u for u in (await session.exec(select(Unit).where(Unit.id.in_([r["key"] for r in live if r["dim"] in ("unit", "district")])))).all()}  # type: ignore[attr-defined]
+        out = []
+        for r in live:
+            u = names.get(r["key"]) if r["dim"] in ("unit", "district") else None
+            out.append({**r, "code": u.code if u else None, "name": u.name if u else None, "kind": u.kind if u else None, "parent_id": u.parent_id if u else None})
+        return out
+    joined = sa.and_(STATS.c.dim.in_(("unit", "district")), UNITS.c.id == STATS.c.key)
+    stmt = (sa.select(STATS, UNITS.c.code, UNITS.c.name, UNITS.c.kind, UNITS.c.parent_id)
+            .select_from(STATS.outerjoin(UNITS, joined)).where(STATS.c.plan_id == plan_id, STATS.c.part == scope.part))
+    return [r._mapping for r in (await session.execute(stmt)).all()]
 
 
-def counts_of(rows: Iterable[Any]) -> Counts:
-    """Add grouped count rows up into one Counts."""
-    c = Counts()
-    for r in rows:
-        c.declined += int(r.declined or 0)
-        c.tasks += int(r.all) - int(r.declined or 0)
-        c.acknowledged += int(r.acknowledged or 0)
-        c.completed += int(r.completed or 0)
-        c.overdue += int(r.overdue or 0)
-    c.completion_rate = round(c.completed / c.tasks, 4) if c.tasks else 0.0
-    return c
+def _unit_entry(r: Any) -> dict[str, Any]:
+    return {"unit_id": r["key"], "code": r["code"] or "", "name": r["name"] or r["key"], "kind": r["kind"], **counts(r)}
 
 
-async def grouped_counts(*, session: AsyncSession, scope: Scope, today: date, plan_id: str | None = None) -> list[Any]:
-    """Counts grouped by plan, level, unit and issuer, within the scope."""
-    keys = [ReportTask.plan_id, ReportTask.level, ReportTask.unit_id, ReportTask.issuer_unit_id]
-    stmt = sa.select(*keys, *_counting_columns(today)).where(scope.tasks_clause()).group_by(*keys)
-    if plan_id is not None:
-        stmt = stmt.where(ReportTask.plan_id == plan_id)
-    return list((await session.exec(stmt)).all())
+def _org_order(e: dict[str, Any], codes: dict[str, str]) -> tuple[str, str]:
+    return (codes.get(e.get("district_id") or "", "~"), e["code"] or "~" + e["unit_id"])
 
 
-async def units_for(*, session: AsyncSession, ids: Iterable[str]) -> dict[str, Unit]:
-    """The named units plus every district bureau (so schools can be grouped under theirs)."""
-    wanted = sorted({i for i in ids if i})
-    found: dict[str, Unit] = {u.id: u for u in (await session.exec(select(Unit).where(Unit.kind == "district"))).all()}
-    for lo in range(0, len(wanted), 500):
-        chunk = wanted[lo:lo + 500]
-        found.update({u.id: u for u in (await session.exec(select(Unit).where(Unit.id.in_(chunk)))).all()})  # type: ignore[attr-defined]
-    return found
-
-
-def district_of(level: str, unit_id: str, issuer_unit_id: str | None, units: dict[str, Unit]) -> str | None:
-    """The district bureau a task belongs to, if any (its own unit, or a school's parent)."""
-    unit = units.get(unit_id)
-    if unit is not None:
-        if unit.kind == "district":
-            return unit.id
-        return unit.parent_id if unit.kind == "school" else None
-    if level == "district":
-        return unit_id
-    return issuer_unit_id if level == "school" else None
-
-
-def by_district(rows: list[Any], units: dict[str, Unit], scope: Scope) -> list[DistrictCounts]:
-    """One entry per district bureau having tasks, ordered by district code."""
-    groups: dict[str, list[Any]] = {}
-    for r in rows:
-        d = district_of(r.level, r.unit_id, r.issuer_unit_id, units)
-        if d is not None and (scope.everything or d == scope.district_id):
-            groups.setdefault(d, []).append(r)
-    out = []
-    for d, rs in groups.items():
-        unit = units.get(d)
-        out.append(DistrictCounts(unit_id=d, code=unit.code if unit else "", name=unit.name if unit else "", **counts_of(rs).model_dump()))
-    return sorted(out, key=lambda x: (x.code or "~", x.name, x.unit_id))
-
-
-async def summary(*, session: AsyncSession, plan_id: str, scope: Scope, today: date | None = None) -> PlanSummary:
-    """Totals, per-level and per-district counts of one plan."""
+async def summary(*, db: Database | None, session: AsyncSession, plan_id: str, scope: Scope, today: date | None = None) -> dict[str, Any]:
+    """Totals, per level, section, item, district and school of one plan within the scope."""
     plan = await require_plan(session=session, plan_id=plan_id)
-    today = today or today_in_shanghai()
-    rows = await grouped_counts(session=session, scope=scope, today=today, plan_id=plan_id)
-    units = await units_for(session=session, ids=[r.unit_id for r in rows])
-    levels = {lv: counts_of(r for r in rows if r.level == lv) for lv in LEVELS}
-    return PlanSummary(
-        plan_id=plan.id, title=plan.title, year=plan.year, version=plan.version, as_of=today,
-        totals=counts_of(rows), by_level=ByLevel(**levels), by_district=by_district(rows, units, scope),
-    )
+    today = today or business_today()
+    if scope.part is not None and db is not None:
+        await ensure_fresh(db, plan_id)
+    rows = await scoped_rows(session=session, plan_id=plan_id, scope=scope, today=today)
+    items = (await session.exec(select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.position))).all()
+    by: dict[str, dict[str, Any]] = {"total": {}, "level": {}, "section": {}, "item": {}, "district": {}, "unit": {}}
+    for r in rows:
+        by[r["dim"]][r["key"]] = r
+    sections: list[dict[str, Any]] = []
+    for it in items:
+        key = it.section_number or it.section_title
+        if key in by["section"] and all(s["key"] != key for s in sections):
+            sections.append({"key": key, "number": it.section_number, "title": it.section_title, **counts(by["section"][key])})
+    item_rows = [{"item_id": it.id, "number": it.number, "title": it.title, "section": it.section_number, **counts(by["item"].get(it.id))}
+                 for it in items if it.id in by["item"]]
+    districts = sorted((_unit_entry(r) for r in by["district"].values()), key=lambda e: (e["code"] or "~", e["unit_id"]))
+    codes = {d["unit_id"]: d["code"] for d in districts}
+    schools, departments = [], []
+    for r in by["unit"].values():
+        if r["kind"] in ("school", None):
+            e = _unit_entry(r)
+            e["district_id"] = r["parent_id"]
+            schools.append(e)
+        elif r["kind"] in ("city", "department"):
+            departments.append(_unit_entry(r))
+    schools.sort(key=lambda e: _org_order(e, codes))
+    departments.sort(key=lambda e: (e["kind"] != "city", e["code"]))
+    state = await session.get(StatsState, plan_id)
+    return {
+        "plan_id": plan.id, "title": plan.title, "year": plan.year, "version": plan.version, "as_of": today.isoformat(),
+        "computed_at": state.computed_at.isoformat() if state and state.computed_at and scope.part is not None else None,
+        "scope": {"kind": scope.kind, "unit_id": scope.unit_id},
+        "totals": counts(by["total"].get("")),
+        "by_level": {lv: counts(by["level"].get(lv)) for lv in LEVELS},
+        "by_section": sections, "by_item": item_rows, "by_department": departments, "by_district": districts, "by_school": schools,
+    }
 
 
-async def list_plans(*, session: AsyncSession, scope: Scope, today: date | None = None) -> PlanList:
-    """Every plan known, newest first, with task counts within the scope."""
-    today = today or today_in_shanghai()
-    rows = await grouped_counts(session=session, scope=scope, today=today)
+async def list_plans(*, db: Database, session: AsyncSession, scope: Scope) -> dict[str, Any]:
+    """Every plan known, newest first, with its totals within the scope."""
     heads = {p.id: PlanHead(p.id, p.title, p.year, p.version, p.published_at) for p in (await session.exec(select(Plan))).all()}
-    known_ids = set((await session.exec(select(ReportTask.plan_id).distinct())).all())
-    for pid in known_ids - heads.keys():
+    for pid in set((await session.exec(select(ReportTask.plan_id).distinct())).all()) - heads.keys():
         heads[pid] = PlanHead(pid, "", None, 0, None)
-    items = [
-        PlanRow(id=h.id, title=h.title, year=h.year, version=h.version, published_at=h.published_at,
-                **counts_of(r for r in rows if r.plan_id == h.id).model_dump())
-        for h in heads.values()
-    ]
-    items.sort(key=lambda p: (-(p.year or 0), -(p.published_at.timestamp() if p.published_at else 0), p.title, p.id))
-    return PlanList(items=items, total=len(items))
-
-
-async def task_rows(*, session: AsyncSession, plan_id: str, scope: Scope) -> list[ReportTask]:
-    """The plan's tasks within the scope, city first, then districts and schools."""
-    order = sa.case({lv: i for i, lv in enumerate(LEVELS)}, value=ReportTask.level, else_=len(LEVELS))
-    stmt = select(ReportTask).where(ReportTask.plan_id == plan_id, scope.tasks_clause()).order_by(order, ReportTask.unit_id, ReportTask.id)
-    return list((await session.exec(stmt)).all())
+    today = business_today()
+    items = []
+    for h in heads.values():
+        if scope.part is not None:
+            await ensure_fresh(db, h.id)
+        rows = await scoped_rows(session=session, plan_id=h.id, scope=scope, today=today) if scope.part is None else (
+            await session.execute(sa.select(STATS).where(STATS.c.plan_id == h.id, STATS.c.part == scope.part, STATS.c.dim == "total"))).mappings().all()
+        total = next((r for r in rows if r["dim"] == "total"), None)
+        items.append({"id": h.id, "title": h.title, "year": h.year, "version": h.version,
+                      "published_at": h.published_at.isoformat() if h.published_at else None, **counts(total)})
+    items.sort(key=lambda p: (p["published_at"] or "", p["title"], p["id"]), reverse=True)
+    items.sort(key=lambda p: -(p["year"] or 0))
+    return {"items": items, "total": len(items)}

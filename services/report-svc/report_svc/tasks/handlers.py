@@ -1,90 +1,96 @@
-"""Consumed events: fold every task event into the task read model."""
+"""Consumed events: batches set-based, per-task lifecycle events as upserts that never go back in time."""
 
 from __future__ import annotations
 
 import logging
-import math
-from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from duban_shared.events.catalogue import (
     TaskApproved,
     TaskCreated,
+    TaskDeadlineApproaching,
     TaskDueChanged,
     TaskEvent,
+    TaskExtensionDecided,
+    TaskOverdue,
     TaskProgressReported,
+    TasksAssigned,
+    TasksSnapshotted,
     TaskSubmitted,
+    TasksWithdrawn,
 )
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
-from report_svc.tasks.models import IndicatorValue, ReportTask
+from report_svc.stats.service import mark_dirty
+from report_svc.tasks import projection
+from report_svc.tasks.models import ReportTask
+from report_svc.tasks.placement import load_units, place
 
 log = logging.getLogger(__name__)
 TASK_EVENTS = tuple(c for c in TaskEvent.__subclasses__() if "TYPE" in c.__dict__)
-NOT_ACKNOWLEDGED = ("assigned", "declined")
+UNACKNOWLEDGED = ("assigned", "declined", "withdrawn", "reassigned")
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _number(value: object) -> float | None:
-    """A reported value as a finite float, or None when it is not a number."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-async def _store_values(session: AsyncSession, task: ReportTask, event: TaskProgressReported, at: datetime) -> None:
+async def _store_values(session: AsyncSession, task: ReportTask, event: TaskProgressReported) -> None:
+    at = projection.aware(event.at)
+    rows = []
     for entry in event.indicator_values:
-        indicator_id, value = entry.get("indicator_id"), _number(entry.get("value"))
-        if not isinstance(indicator_id, str) or not 0 < len(indicator_id) <= 36 or value is None:
-            continue
-        row = await session.get(IndicatorValue, (task.id, indicator_id))
-        row = row or IndicatorValue(task_id=task.id, indicator_id=indicator_id, plan_id=task.plan_id, value=value, reported_at=at)
-        row.value, row.reported_at, row.plan_id = value, at, task.plan_id
-        session.add(row)
+        v = projection.value_row(entry)
+        if v is not None:
+            rows.append(dict(task_id=task.id, indicator_id=v[0], plan_id=task.plan_id, value=v[1], numerator=v[2], denominator=v[3],
+                             reported_at=at, unit_id=task.unit_id))
+    await projection.upsert_values(session, rows)
 
 
-def _fill_descriptive(task: ReportTask, event: TaskEvent) -> None:
+def _descriptive(task: ReportTask, event: TaskEvent) -> None:
+    """Title and due date from the events that carry them."""
     if isinstance(event, TaskCreated | TaskDueChanged):
         task.title, task.due_date = event.title, event.due_date
+    elif isinstance(event, TaskOverdue | TaskDeadlineApproaching):
+        task.due_date = event.due_date or task.due_date
+        task.title = task.title or event.title
+        task.warning = event.warning
+    elif isinstance(event, TaskExtensionDecided) and event.approved and event.due_date is not None:
+        task.due_date, task.warning = event.due_date, "green"
 
 
 async def apply_task_event(*, session: AsyncSession, event: TaskEvent) -> bool:
-    """Apply one task event; False when it is older than what the read model already shows."""
-    at = _aware(event.at)
+    """Apply one lifecycle event; False when it is older than what the read model already shows."""
+    at = projection.aware(event.at)
     task = await session.get(ReportTask, event.task_id)
     if task is not None and at < task.last_event_at:
         if isinstance(event, TaskCreated) and not task.title:
-            # A late creation event still knows the title and deadline nothing newer carried.
             task.title, task.due_date = event.title, task.due_date or event.due_date
+            task.assigned_at = task.assigned_at or at
             session.add(task)
         log.info("task %s: %s at %s ignored (already at %s)", event.task_id, event.TYPE, at, task.last_event_at)
         return False
     if task is None:
-        task = ReportTask(id=event.task_id, plan_id=event.plan_id, level=event.level, unit_id=event.unit_id, last_event_at=at)
-        session.add(task)
-    task.plan_id, task.item_id, task.parent_id = event.plan_id, event.item_id, event.parent_id
-    task.level, task.unit_id, task.issuer_unit_id = event.level, event.unit_id, event.issuer_unit_id
+        # Its batch has not arrived yet (another partition): start the row from what every task event carries.
+        units = await load_units(session, [event.unit_id, event.issuer_unit_id])
+        district, key = place(event.level, event.unit_id, event.issuer_unit_id, units)
+        task = ReportTask(id=event.task_id, plan_id=event.plan_id, level=event.level, unit_id=event.unit_id, last_event_at=at,
+                          district_id=district, org_key=key, assigned_at=at if isinstance(event, TaskCreated) else None)
+    task.plan_id, task.item_id, task.parent_id = event.plan_id, event.item_id or task.item_id, event.parent_id or task.parent_id
+    task.level, task.unit_id, task.issuer_unit_id = event.level, event.unit_id, event.issuer_unit_id or task.issuer_unit_id
     task.status, task.last_event_at = event.status, at
-    _fill_descriptive(task, event)
-    if event.status not in NOT_ACKNOWLEDGED and task.acknowledged_at is None:
+    _descriptive(task, event)
+    if event.status not in UNACKNOWLEDGED and task.acknowledged_at is None:
         task.acknowledged_at = at
-    if isinstance(event, TaskSubmitted):
-        task.submitted_at = at
-    if isinstance(event, TaskApproved) or (event.status == "completed" and task.completed_at is None):
-        task.completed_at = at
-    elif event.status != "completed":
-        task.completed_at = None
+    if isinstance(event, TaskSubmitted) or (event.status == "submitted" and task.submitted_at is None):
+        task.submitted_at = task.submitted_at or at
+    if event.status == "completed":
+        if task.completed_at is None or isinstance(event, TaskApproved):
+            task.completed_at, task.completed_on = at, projection.local_date(at)
+    else:
+        task.completed_at = task.completed_on = None
+    if event.status in ("submitted", "completed", "withdrawn", "reassigned"):
+        task.warning = "green"
     if isinstance(event, TaskProgressReported):
         task.percent = max(0, min(100, event.percent))
-        await _store_values(session, task, event, at)
+        task.last_report_at, task.last_report_note = at, event.note[:500]
+        await _store_values(session, task, event)
     session.add(task)
     return True
 
@@ -95,4 +101,26 @@ router = EventRouter()
 @router.handles(*TASK_EVENTS)
 async def on_task_event(uow: UnitOfWork, event: TaskEvent) -> None:
     """Fold a per-task lifecycle event into the read model."""
-    await apply_task_event(session=uow.session, event=event)
+    if await apply_task_event(session=uow.session, event=event):
+        await mark_dirty(uow.session, [event.plan_id])
+
+
+@router.handles(TasksAssigned)
+async def on_tasks_assigned(uow: UnitOfWork, event: TasksAssigned) -> None:
+    """Insert a batch of new tasks in a few statements."""
+    await projection.apply_assigned(session=uow.session, event=event)
+    await mark_dirty(uow.session, [event.plan_id])
+
+
+@router.handles(TasksWithdrawn)
+async def on_tasks_withdrawn(uow: UnitOfWork, event: TasksWithdrawn) -> None:
+    """Withdrawn tasks stop counting."""
+    await projection.apply_withdrawn(session=uow.session, event=event)
+    await mark_dirty(uow.session, [event.plan_id])
+
+
+@router.handles(TasksSnapshotted)
+async def on_tasks_snapshotted(uow: UnitOfWork, event: TasksSnapshotted) -> None:
+    """Rebuild from task-svc's re-emitted state."""
+    plans = await projection.apply_snapshot(session=uow.session, event=event)
+    await mark_dirty(uow.session, sorted(plans | ({event.plan_id} if event.plan_id else set())))

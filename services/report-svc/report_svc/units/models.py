@@ -21,4 +21,5 @@ class Unit(ReportSvcModel, table=True):
     parent_id: str | None = Field(default=None, max_length=36, index=True)
     school_type: str | None = Field(default=None, max_length=16)
     active: bool = True
+    enrolment: int | None = None  # 在校生数, the weight of rate indicators
     updated_at: datetime = Field(default_factory=utcnow)

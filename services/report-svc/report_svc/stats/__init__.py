@@ -1,0 +1,1 @@
+"""Precomputed figures per plan, section, item, level, district and unit."""
