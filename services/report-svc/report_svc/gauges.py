@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_shared.business_metrics import BusinessGauges, replace
-from report_svc.reports.service import DONE, today_in_shanghai
+from duban_shared.clock import business_today
+from report_svc.reports.service import OPEN
 from report_svc.tasks.models import ReportTask
 from report_svc.units.models import Unit
 
@@ -18,8 +19,8 @@ CITY = "市直"
 
 
 def warning_of(status: str, due, today) -> str:  # type: ignore[no-untyped-def]
-    """The API's warning levels: red = open and overdue, yellow = open and due within 7 days, else green."""
-    if status in DONE or due is None:
+    """Warning levels: red = open (not yet submitted) and overdue, yellow = open and due within 7 days, else green."""
+    if status not in OPEN or due is None:
         return "green"
     if due < today:
         return "red"
@@ -33,7 +34,7 @@ async def task_gauges(conn: AsyncConnection, gauges: BusinessGauges) -> None:
     q = (sa.select(district.label("district"), t.c.status, t.c.due_date, sa.func.count().label("n"))
          .select_from(t.outerjoin(u, u.c.id == t.c.unit_id).outerjoin(parent, parent.c.id == u.c.parent_id))
          .group_by(district, t.c.status, t.c.due_date))
-    today = today_in_shanghai()
+    today = business_today()
     values: Counter[tuple[str, str, str]] = Counter()
     for r in (await conn.execute(q)).all():
         values[(r.district or CITY, r.status, warning_of(r.status, r.due_date, today))] += r.n

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from duban_shared.auth import Principal
-from duban_shared.errors import AppError, forbidden, not_found
+from duban_shared.errors import AppError, forbidden
 from duban_shared.events import utcnow
 from duban_shared.events.catalogue import PlanItemSnapshot, TaskWithdrawn
 from duban_shared.uow import UnitOfWork
@@ -18,16 +18,13 @@ from task_svc.dispatch.models import DispatchItem
 from task_svc.tasks.breakdown import Org, Planned, PlanRef, load_org, task_id_for, wanted_tree
 from task_svc.tasks.bulk import CLOSED, TASKS, ItemInfo, emit_assigned, entries, insert_tasks, withdraw
 from task_svc.tasks.models import Task
-from task_svc.tasks.service import can_see, event_fields
+from task_svc.tasks.service import event_fields, get_task
 
 DIRECTORY_ACTOR = "directory"
 
 
 async def _task_for(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
-    task = await uow.session.get(Task, task_id)
-    if task is None or not can_see(actor, task):
-        raise not_found("任务")
-    return task
+    return await get_task(session=uow.session, task_id=task_id, user=actor)
 
 
 async def redispatch(*, uow: UnitOfWork, task_id: str, actor: Principal, school_ids: list[str] | None = None,
