@@ -34,6 +34,8 @@ pytestmark = pytest.mark.slow
 
 # Each item goes to the city, every district bureau and every school of these types.
 ITEMS = [("kindergarten",), ("primary",), ("kindergarten", "primary"), ("kindergarten",), ("primary",)]
+# Log lines that mean work failed somewhere (a 500, a dead letter, a failed chunk or stats pass), whatever the end state.
+FAILURES = ("unhandled error", "dead-lettered", "handler failed", "breakdown chunk failed", "stats refresh failed")
 APPS = {"task": "task_svc.main:create_app", "notify": "notify_svc.main:create_app", "report": "report_svc.main:create_app"}
 
 
@@ -196,6 +198,9 @@ async def test_two_replicas_each_killed_and_a_broker_restart_do_all_work_once(ba
                 for other in (svcs["report"][1].url,):
                     r = await rep.get(f"{other}/api/reports/plans/{plan.plan_id}/summary", headers=admin)
                     assert r.json()["totals"] == summary["totals"], "the replicas disagree"
+            failures = [f"{s.log_path.name}: {line[:200]}" for s in everyone for line in s.log_path.read_text(errors="replace").splitlines()
+                        if any(f in line for f in FAILURES)]
+            assert not failures, "\n".join(failures[:20])
             print(f"\nmulti-instance: {len(want)} tasks, {len(batch_ids)} tasks.assigned batches, {len(per_unit)} digests; "
                   f"killed with {written} written, notify {refs} refs, report {reported} tasks")
     finally:
