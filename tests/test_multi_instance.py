@@ -113,7 +113,7 @@ async def test_two_replicas_each_killed_and_a_broker_restart_do_all_work_once(ba
         pytest.skip("several replicas of a service share one database: a PostgreSQL deployment")
     var = tmp_path / "var"
     urls = {name: db_factory.new_url(name) for name in APPS}
-    extra = {"task": {"DUBAN_DEMO_DIRECTORY": "true", "DUBAN_BREAKDOWN_CHUNK": "200", "DUBAN_BREAKDOWN_PAUSE": "2.5"},
+    extra = {"task": {"DUBAN_DEMO_DIRECTORY": "true", "DUBAN_BREAKDOWN_CHUNK": "200", "DUBAN_BREAKDOWN_PAUSE": "4"},
              "notify": {}, "report": {"DUBAN_REPORT_STATS_REFRESH": "1"}}
     svcs = {name: [ServiceProcess(app, service_env(var, urls[name], broker.bootstrap, topic_prefix, **extra[name]), tmp_path / f"{name}-{i}.log")
                    for i in (1, 2)] for name, app in APPS.items()}
