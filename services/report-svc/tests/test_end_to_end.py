@@ -41,7 +41,7 @@ async def test_published_plan_and_acknowledgement_reach_the_report(make_settings
             if r.status_code != 200:
                 return None
             s = r.json()
-            named = [x for x in s["by_district"] if x["name"]]
+            named = [x for x in s["by_district"] if x["name"] != x["unit_id"]]  # the directory reached report-svc
             ok = (s["totals"]["tasks"], s["totals"]["acknowledged"], len(named), s["title"]) == (tasks, acknowledged, districts, DRAFT["title"])
             return s if ok else None
 
@@ -55,7 +55,7 @@ async def test_published_plan_and_acknowledgement_reach_the_report(make_settings
         assert (await c["task"].post(f"/api/tasks/{task['id']}/acknowledge", headers=mine)).status_code == 200
 
         await eventually(lambda: summary(admin, 13, 1, 12), timeout=60, what="the acknowledgement counted")
-        own = await eventually(lambda: summary(mine, 1, 1, 1), what="the district's own view")
+        own = await eventually(lambda: summary(mine, 1, 1, 1), timeout=60, what="the district's own view, named")
         assert own["by_district"][0]["unit_id"] == district["id"] and own["by_district"][0]["name"] == district["name"]
         indicators = (await c["report"].get(f"/api/reports/plans/{plan['id']}/indicators", headers=admin)).json()["indicators"]
         assert [(i["name"], i["target"], i["unit"], i["reporting_units"]) for i in indicators] == [("新建幼儿园", 30.0, "所", 0)]
@@ -96,7 +96,11 @@ async def test_check_finds_differences_and_rebuild_repairs_them(make_settings) -
             return counts.get("total") == 13 and not await check(task=t, report=c["report"], plan_id=plan["id"], headers=admin)
 
         await eventually(agree, timeout=90, what="report-svc and task-svc agree")
-        before = (await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=admin)).json()
+        async def named_summary() -> dict | None:
+            s = (await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=admin)).json()
+            return s if all(x["name"] != x["unit_id"] for x in s["by_district"]) and len(s["by_district"]) == 12 else None
+
+        before = await eventually(named_summary, timeout=60, what="every district named")
         assert (before["totals"]["tasks"], before["totals"]["acknowledged"]) == (13, 1)
 
         async with report.state.ctx.db.sessionmaker() as s:  # the projection is lost (e.g. a wiped database)

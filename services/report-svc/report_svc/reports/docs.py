@@ -29,16 +29,20 @@ async def render(*, db: Database | None, session: AsyncSession, plan_id: str, sc
     return s
 
 
-async def write_docs(session: AsyncSession, plan_id: str, today: date, parts: set[str]) -> None:
-    """Replace the plan's documents: the whole plan and each district partition (inside the recompute's transaction)."""
+async def write_docs(session: AsyncSession, plan_id: str, today: date, parts: set[str]) -> bool:
+    """Replace the plan's documents: the whole plan and each district partition (inside the recompute's transaction).
+    Returns False when some unit is not in the local directory yet (its name is missing from the documents)."""
     await session.execute(sa.delete(DOCS).where(DOCS.c.plan_id == plan_id))
-    rows = []
+    rows, complete = [], True
     for part in sorted(parts | {""}):
         scope = Scope() if part == "" else Scope("district", part)
         body = await render(db=None, session=session, plan_id=plan_id, scope=scope, today=today)
         body["computed_at"] = utcnow().isoformat()
+        named = body["by_district"] + body["by_school"] + body["by_department"]
+        complete = complete and all(e["name"] != e["unit_id"] for e in named)
         rows.append({"plan_id": plan_id, "part": part, "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()})
     await session.execute(sa.insert(DOCS), rows)
+    return complete
 
 
 async def _doc(session: AsyncSession, plan_id: str, part: str) -> Any:

@@ -41,6 +41,7 @@ COUNT_FIELDS = [n for n in StatsFields.model_fields if not n.startswith("median"
 STATS = PlanStats.__table__  # type: ignore[attr-defined]
 STATE = StatsState.__table__  # type: ignore[attr-defined]
 _locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+UNKNOWN_UNIT_WAIT = 60.0  # seconds after a change during which documents naming unknown units are rendered again
 Key = tuple[str, str, str]
 
 
@@ -156,7 +157,10 @@ async def recompute(db: Database, plan_id: str, *, today: date | None = None) ->
                 write_docs,  # the summary documents are built from the rows just written
             )
 
-            await write_docs(session, plan_id, today, {r["part"] for r in rows})
+            complete = await write_docs(session, plan_id, today, {r["part"] for r in rows})
+            if not complete and state is not None and (utcnow() - state.marked_at).total_seconds() < UNKNOWN_UNIT_WAIT:
+                # A unit.upserted may be committing right now on the directory consumer: stay dirty, render again soon.
+                gen = "-keep-dirty-"
             seconds = time.perf_counter() - start
             done = {"as_of": today, "computed_at": utcnow(), "seconds": seconds}
             if state is None:
