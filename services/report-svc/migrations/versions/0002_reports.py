@@ -1,7 +1,7 @@
 """reports: task tree columns, stats, snapshots
 
 Revision ID: 0002_reports
-Revises: 0001
+Revises: 0002_ops
 Create Date: 2026-11-29 16:32:25.680955
 
 """

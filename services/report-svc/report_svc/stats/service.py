@@ -142,6 +142,10 @@ async def recompute(db: Database, plan_id: str, *, today: date | None = None) ->
         today = today or business_today()
         start = time.perf_counter()
         async with db.sessionmaker() as session:
+            if not db.is_sqlite:
+                # Replicas recompute one plan in turn (the lock above is per process): otherwise both delete, both
+                # insert, and the second insert fails on the first's rows — a 500 when it is a summary read.
+                await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("report-stats/" + plan_id))))
             state = await session.get(StatsState, plan_id)
             gen = state.dirty_gen if state else None
             await repair_placement(session, plan_id)
