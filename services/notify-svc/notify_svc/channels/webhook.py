@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from notify_svc.channels.validation import check_resolved
 IDEMPOTENCY_HEADER = "X-Duban-Idempotency-Key"
 
 
-class RobotAdapter:
+class RobotAdapter(ABC):
     """Base of the DingTalk, WeCom and Feishu adapters: subclasses shape the URL, the body and the answer."""
 
     name = "robot"
@@ -40,13 +41,13 @@ class RobotAdapter:
         p = urlsplit(target.url)
         return f"{self.name}:{p.scheme}://{p.netloc}{p.path}"
 
+    @abstractmethod
     def request(self, message: Outgoing, target: Target) -> tuple[str, dict[str, Any]]:
         """The URL to post to and the JSON body."""
-        raise NotImplementedError
 
+    @abstractmethod
     def accepted(self, answer: dict[str, Any]) -> str | None:
         """None if the robot's JSON answer means success, else its error text."""
-        raise NotImplementedError
 
     @staticmethod
     def markdown(message: Outgoing) -> str:
