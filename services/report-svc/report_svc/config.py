@@ -16,5 +16,3 @@ class ReportSettings(ServiceSettings):
     # Scheduled snapshots (情况通报): every N days per plan; 0 turns them off.
     snapshot_interval_days: int = Field(default=7, ge=0, alias="DUBAN_REPORT_SNAPSHOT_DAYS")
     snapshot_check_seconds: float = Field(default=600.0, alias="DUBAN_REPORT_SNAPSHOT_CHECK")
-    # task-svc, asked to re-emit its state on a rebuild and for the consistency check.
-    task_svc_url: str = Field(default="http://127.0.0.1:8002", alias="DUBAN_TASK_SVC_URL")
