@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duban_shared.app import CtxDep, SessionDep
 from duban_shared.auth import CurrentUser
@@ -17,8 +17,9 @@ router = APIRouter(prefix="/api/reports", tags=["reports"])
 
 
 class RebuildRequest(BaseModel):
-    """One plan, or every plan when absent."""
+    """One plan, or every plan when absent; unknown fields are a client error, not a rebuild of everything."""
 
+    model_config = ConfigDict(extra="forbid")
     plan_id: str | None = Field(default=None, min_length=1, max_length=36)
 
 
