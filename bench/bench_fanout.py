@@ -150,7 +150,7 @@ async def _bench(broker: EmbeddedBroker, tmp: Path, factory: DatabaseFactory) ->
     urls = {name: factory.new_url(name) for name in SERVICES}
     procs: dict[str, ServiceProcess] = {}
     for name, module in SERVICES.items():
-        env = {"DUBAN_VAR_DIR": str(tmp / "var"), "DATABASE_URL": urls[name], "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        env = {"DUBAN_VAR_DIR": str(tmp / "var"), "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "DATABASE_URL": urls[name], "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
                "DUBAN_TOPIC_PREFIX": prefix, "DUBAN_LOG_JSON": "false", "DUBAN_DEMO_DIRECTORY": "true" if name == "task" else "false"}
         procs[name] = ServiceProcess(module, env, tmp / f"{name}.log")
     try:

@@ -142,7 +142,7 @@ def run() -> list[dict]:
         url = dbs.new_url("bench-tasks")
         var = tmp / "var"
         ports = {"task": free_port(), "gw": free_port(), "bare": free_port()}
-        common = {"DUBAN_VAR_DIR": str(var), "LOG_LEVEL": "WARNING", "DUBAN_LOG_JSON": "true"}
+        common = {"DUBAN_VAR_DIR": str(var), "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "LOG_LEVEL": "WARNING", "DUBAN_LOG_JSON": "true"}
         task_env = {**common, "DATABASE_URL": url, "DUBAN_MESSAGING": "false", "DUBAN_DEADLINE_SCHEDULER": "false"}
         procs.append(_spawn("task_svc.main:create_app", ports["task"], task_env, tmp / "task.log"))
         _wait(f"http://127.0.0.1:{ports['task']}/healthz", procs[-1])

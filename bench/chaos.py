@@ -96,7 +96,7 @@ async def main() -> int:
         broker = EmbeddedBroker(log_path=tmp / "tansu.log").start()
         prefix = f"c{uuid.uuid4().hex[:6]}"
         url = factory.new_url("task")
-        env = {"DUBAN_VAR_DIR": str(tmp / "var"), "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DUBAN_TOPIC_PREFIX": prefix,
+        env = {"DUBAN_VAR_DIR": str(tmp / "var"), "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DUBAN_TOPIC_PREFIX": prefix,
                "DUBAN_LOG_JSON": "false", "DUBAN_DEMO_DIRECTORY": "true"}
         svc = ServiceProcess("task_svc.main:create_app", env, tmp / "task.log")
         items = [PlanItemSnapshot(id=f"i{i}-{uuid.uuid4().hex[:8]}", position=i, number=str(i), title=f"第{i}项", lead_units=["基础教育处"],
@@ -106,7 +106,7 @@ async def main() -> int:
         try:
             async with probing(url=factory.new_url("probe"), bootstrap=broker.bootstrap, prefix=prefix, topics=[TASK_TOPIC],
                                types=[TasksAssigned.TYPE, PlanDispatched.TYPE]) as probe, \
-                    publishing(factory.new_url("pub"), broker.bootstrap, prefix) as pub:
+                    publishing(factory.new_url("pub"), broker.bootstrap, prefix, keys_dir=tmp / "var" / "keys") as pub:
                 svc.start()
                 t0 = time.perf_counter()
                 await pub.publish([plan])

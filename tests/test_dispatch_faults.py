@@ -40,7 +40,7 @@ def service_env(var: Path, url: str, bootstrap: str, prefix: str, **extra: str) 
     return {
         "DUBAN_VAR_DIR": str(var), "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DUBAN_TOPIC_PREFIX": prefix,
         "DUBAN_LOG_JSON": "false", "DUBAN_RELAY_INTERVAL": "0.05", "DUBAN_EPOCH_CHECK": "0.5", "DUBAN_RETRY_BACKOFF": "0.05",
-        "DUBAN_DEMO_DIRECTORY": "true", **extra,
+        "DUBAN_DEMO_DIRECTORY": "true", "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", **extra,
     }
 
 
