@@ -104,7 +104,9 @@ def duban_up(tmp_path: Path, *args: str, timeout: float = 180, **extra_env: str)
     base = free_block()
     var = tmp_path / "var"
     env = {**os.environ, "DUBAN_VAR_DIR": str(var), "DUBAN_PORT_BASE": str(base), "DUBAN_BROKER_PORT": str(free_port()),
-           "DUBAN_LOG_JSON": "false", "COLUMNS": "200", **extra_env}
+           "DUBAN_LOG_JSON": "false", "COLUMNS": "200",
+           # `--no-demo` here only skips the demo directory: the services still run with demo keys and passwords.
+           "DUBAN_DEMO": "true", **extra_env}
     for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):
         env.pop(k, None)
     out = tmp_path / "up.out"
