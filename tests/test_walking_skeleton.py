@@ -68,7 +68,8 @@ async def test_published_plan_reaches_every_service(make_settings) -> None:
 
         [note] = await eventually(notifications, what="notification of the new task")
         assert note["task_id"] == task["id"] and note["plan_id"] == plan["id"] and note["read_at"] is None
-        assert "扩大优质学前教育资源" in note["title"]
+        # A digest of the publication: its title counts the new tasks, its body lists them by name.
+        assert note["kind"] == "tasks_assigned" and "新任务1项" in note["title"] and "扩大优质学前教育资源" in note["body"]
 
         async def summary():
             r = await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=bearer(token))
