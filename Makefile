@@ -29,7 +29,7 @@ console: setup ## Build the web console (npm ci + vite build; skipped when its s
 
 screenshots: setup ## Run the browser tests, then copy the dashboard, plan review and school screenshots into docs/img/
 	DUBAN_TEST_BACKENDS=sqlite $(VENV)/bin/pytest tests/browser -q; \
-	for f in city-dashboard:console-dashboard school-phone-home:console-school-phone city-plan-review:console-plan-review; do \
+	for f in city-dashboard:console-dashboard school-phone:console-school-phone city-plan-review:console-plan-review; do \
 	  [ -f var/screenshots/$${f%%:*}.png ] && cp var/screenshots/$${f%%:*}.png docs/img/$${f##*:}.png; done; true
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000
