@@ -45,7 +45,7 @@ async def test_a_notice_made_on_one_replica_reaches_a_stream_on_the_other(broker
     var = tmp_path / "var"
     env = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "DUBAN_TOPIC_PREFIX": topic_prefix,
            "DUBAN_VAR_DIR": str(var), "DUBAN_LOG_JSON": "false", "DUBAN_DEMO": "true", "DUBAN_TOKEN_CHECK_URL": "", "DUBAN_RELAY_INTERVAL": "0.1", "DUBAN_SSE_PING": "1"}
-    settings = NotifySettings(var_dir=var, database_url=url)
+    settings = NotifySettings(var_dir=var, database_url=url, demo_mode=True)
     tok = issuer_from_settings(settings).issue(Principal(username="dc", unit_id=kit.DISTRICT.id, unit_kind="district", roles=("staff",)))
     a = ServiceProcess("notify_svc.main:create_app", env, tmp_path / "a.log")
     b = ServiceProcess("notify_svc.main:create_app", env, tmp_path / "b.log")
