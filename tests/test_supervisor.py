@@ -88,10 +88,12 @@ def test_children_die_with_a_sigkilled_supervisor(up: Up) -> None:
     up.proc.send_signal(signal.SIGKILL)
     up.proc.wait(10)
     wait_for(lambda: not any(alive(p) for p in pids), 30, "children to follow the supervisor")
-    # The ports are free again: the next `make run` can start.
-    for port in range(up.base, up.base + 5):
+    # The ports are free again: the next `make run` can start (a dying process may hold its socket a moment).
+    def closed(port: int) -> bool:
         with socket.socket() as s:
-            assert s.connect_ex(("127.0.0.1", port)) != 0
+            return s.connect_ex(("127.0.0.1", port)) != 0
+
+    wait_for(lambda: all(closed(p) for p in range(up.base, up.base + 5)), 15, "the stack's ports to be free")
     # The status file it left behind is recognised as stale.
     shown = subprocess.run([str(DUBAN), "status"], env=up.env, capture_output=True, text=True, timeout=60, check=False)
     assert shown.returncode == 1 and "无响应" in shown.stdout and str(pids[0]) not in shown.stdout
