@@ -151,7 +151,7 @@ def test_kafka_runs_three_kraft_brokers_with_scram_and_acls(tmp_path: Path) -> N
             subscribed.add("notify")  # the live stream feed reads without a consumer group
         assert reads.get(f"{name} Read", set()) == subscribed, name
     assert reads["plan-svc Write"] == {"plan"} and reads["task-svc Write"] == {"task", "directory"}
-    assert reads["notify-svc Write"] == {"notify"} and "report-svc Write" not in reads
+    assert reads["notify-svc Write"] == {"notify"} and reads["report-svc Write"] == {"report"}
 
 
 def test_serve_entry_point_runs_each_service_like_duban_up() -> None:

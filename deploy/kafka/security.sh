@@ -2,6 +2,7 @@
 # SCRAM users and ACLs for duban on Apache Kafka (idempotent, safe to re-run).
 # Each service authenticates as itself and may write only the topics it owns:
 #   plan-svc  → <prefix>.plan            task-svc → <prefix>.task, <prefix>.directory
+#   notify-svc → <prefix>.notify          report-svc → <prefix>.report (its rebuild requests)
 # Every service may read what it consumes, write dead letters and the broker-epoch record,
 # describe topics and consumer groups (the relay learns how far every group has read, see
 # docs/operations.md §8), and use only consumer groups named <prefix>.<its name>.*.
@@ -44,10 +45,11 @@ acl plan-svc Write --topic "$PREFIX.plan"
 acl task-svc Write --topic "$PREFIX.task"
 acl task-svc Write --topic "$PREFIX.directory"
 acl notify-svc Write --topic "$PREFIX.notify"
+acl report-svc Write --topic "$PREFIX.report"
 
 # Readers: what each service consumes (services/*/main.py, ConsumerSpec).
 acl plan-svc Read --topic "$PREFIX.directory"
-acl task-svc Read --topic "$PREFIX.plan"
+for t in plan report; do acl task-svc Read --topic "$PREFIX.$t"; done
 for t in directory task notify; do acl notify-svc Read --topic "$PREFIX.$t"; done
 for t in directory plan task; do acl report-svc Read --topic "$PREFIX.$t"; done
 

@@ -23,10 +23,9 @@ def test_services_refuse_missing_keys_outside_demo_mode(make_settings) -> None:
             factory(settings)
         assert not (settings.keys_dir / "jwt-public.pem").exists()  # nothing made up on the fly
     ensure_keypair(make_settings(PlanSettings).keys_dir)
-    report_app(make_settings(ReportSettings, demo_mode=False))  # verifies only, publishes on no topic: starts
-    for cls, factory in ((PlanSettings, plan_app), (NotifySettings, notify_app)):
+    for cls, factory in ((PlanSettings, plan_app), (NotifySettings, notify_app), (ReportSettings, report_app)):
         with pytest.raises(ConfigError, match="事件签名密钥"):
-            factory(make_settings(cls, demo_mode=False))  # owns a topic (plan; notify's live feed): needs its signing key
+            factory(make_settings(cls, demo_mode=False))  # owns a topic (plan; notify's live feed; report's rebuild requests)
 
 
 def test_sasl_needs_its_credentials(make_settings) -> None:

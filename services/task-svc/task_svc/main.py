@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from duban_shared.app import ConsumerSpec, ServiceContext, ServiceSpec, build_app
 from duban_shared.auth import issuer_from_settings
-from duban_shared.events.catalogue import PLAN_TOPIC
+from duban_shared.events.catalogue import PLAN_TOPIC, REPORT_TOPIC
 from task_svc.auth import service as accounts
 from task_svc.auth.guard import LocalTokenGuard
 from task_svc.auth.router import internal as auth_internal
@@ -29,6 +29,7 @@ from task_svc.evidence import models as _evidence_models  # noqa: F401  (registe
 from task_svc.evidence.router import router as evidence_router
 from task_svc.evidence.storage import store_from_settings
 from task_svc.gauges import breakdown_gauges
+from task_svc.snapshots import handlers as snapshot_handlers
 from task_svc.snapshots.router import router as snapshots_router
 from task_svc.tasks import handlers as task_handlers
 from task_svc.tasks.router import router as tasks_router
@@ -95,7 +96,10 @@ def create_app(settings: TaskSettings | None = None) -> FastAPI:
         service_dir=SERVICE_DIR,
         tables=TABLES,
         routers=[auth_router, auth_internal, directory_router, dispatch_router, snapshots_router, tasks_router, evidence_router],
-        consumers=[ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router])],
+        consumers=[
+            ConsumerSpec("plans", [PLAN_TOPIC], [task_handlers.router]),
+            ConsumerSpec("reports", [REPORT_TOPIC], [snapshot_handlers.router]),
+        ],
         on_startup=[_startup],
         on_shutdown=[_shutdown],
         # Evidence uploads are multipart and checked again, exactly, by the route (413).

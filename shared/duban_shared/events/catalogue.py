@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict
 DIRECTORY_TOPIC = "directory"
 PLAN_TOPIC = "plan"
 TASK_TOPIC = "task"
+REPORT_TOPIC = "report"
 DLQ_TOPIC = "dlq"
 EPOCH_TOPIC = "epoch"
-TOPICS = (DIRECTORY_TOPIC, PLAN_TOPIC, TASK_TOPIC)
+TOPICS = (DIRECTORY_TOPIC, PLAN_TOPIC, TASK_TOPIC, REPORT_TOPIC)
 
 
 class IntegrationEvent(BaseModel):
@@ -421,6 +422,7 @@ class TasksSnapshotted(IntegrationEvent):
     parts: int
     at: datetime
     tasks: list[TaskState]
+    request_id: str | None = None  # the reports.rebuild_requested it answers; None for an operator's resnapshot
 
 
 class TasksWithdrawn(IntegrationEvent):
@@ -436,6 +438,22 @@ class TasksWithdrawn(IntegrationEvent):
     actor: str | None = None
     at: datetime
     task_ids: list[str]
+
+
+# ---- report: report-svc's requests to the services it reads from --------------------------
+
+
+class ReportRebuildRequested(IntegrationEvent):
+    """An administrator asked report-svc to rebuild its projection; task-svc answers with tasks.snapshotted parts."""
+
+    TYPE = "reports.rebuild_requested"
+    TOPIC = REPORT_TOPIC
+    KEY_FIELD = "request_id"
+
+    request_id: str
+    plan_id: str | None = None  # None: every plan
+    requested_by: str | None = None
+    at: datetime
 
 
 # ---- notify (branch notify): notify-svc's own live feed ----------------------------------

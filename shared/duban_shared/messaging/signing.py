@@ -19,13 +19,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from duban_shared.events import Envelope
-from duban_shared.events.catalogue import DIRECTORY_TOPIC, NOTIFY_TOPIC, PLAN_TOPIC, TASK_TOPIC
+from duban_shared.events.catalogue import DIRECTORY_TOPIC, NOTIFY_TOPIC, PLAN_TOPIC, REPORT_TOPIC, TASK_TOPIC
 
 log = logging.getLogger(__name__)
 
 # The only service allowed to publish on each topic (suffix of the full topic name).
 TOPIC_OWNERS: dict[str, str] = {
-    DIRECTORY_TOPIC: "task-svc", PLAN_TOPIC: "plan-svc", TASK_TOPIC: "task-svc", NOTIFY_TOPIC: "notify-svc",
+    DIRECTORY_TOPIC: "task-svc", PLAN_TOPIC: "plan-svc", TASK_TOPIC: "task-svc", NOTIFY_TOPIC: "notify-svc", REPORT_TOPIC: "report-svc",
 }
 SIGNER_HEADER = "duban-signer"
 SIGNATURE_HEADER = "duban-sig"

@@ -58,8 +58,11 @@ def _state(t: Task, times: dict[str, datetime], values: list[dict[str, object]])
     )
 
 
-async def resnapshot(*, uow: UnitOfWork, plan_id: str | None, part_size: int = PART_SIZE) -> ResnapshotResult:
-    """Stage every task (of one plan, or all) as tasks.snapshotted parts in the outbox, in one transaction."""
+async def resnapshot(*, uow: UnitOfWork, plan_id: str | None, request_id: str | None = None, part_size: int = PART_SIZE) -> ResnapshotResult:
+    """Stage every task (of one plan, or all) as tasks.snapshotted parts in the outbox, in one transaction.
+
+    `request_id`: the report-svc rebuild being answered, carried in every part so it can follow its progress.
+    """
     session = uow.session
     where = Task.plan_id == plan_id if plan_id else sa.true()
     total = int((await session.exec(select(sa.func.count()).select_from(Task).where(where))).one())  # type: ignore[call-overload]
@@ -71,7 +74,7 @@ async def resnapshot(*, uow: UnitOfWork, plan_id: str | None, part_size: int = P
         if tasks:
             last_id = tasks[-1].id
         times, values = await _history(session, [t.id for t in tasks])
-        await uow.emit(TasksSnapshotted(snapshot_id=snapshot_id, plan_id=plan_id, part=part, parts=parts, at=at,
+        await uow.emit(TasksSnapshotted(snapshot_id=snapshot_id, plan_id=plan_id, part=part, parts=parts, at=at, request_id=request_id,
                                         tasks=[_state(t, times.get(t.id, {}), values.get(t.id, [])) for t in tasks]))
     return ResnapshotResult(snapshot_id=snapshot_id, plan_id=plan_id, parts=parts, tasks=total)
 
