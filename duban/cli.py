@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -301,12 +301,39 @@ def _call(coro) -> object:  # type: ignore[no-untyped-def]
 
 
 @reports_app.command("rebuild")
-def reports_rebuild(plan: PlanOpt = None, url: UrlOpt = GATEWAY) -> None:
-    """重建报表：请任务服务重新发布任务快照，报表服务据此覆盖并清理读模型。"""
-    from duban.reports import post
+def reports_rebuild(
+    plan: PlanOpt = None, url: UrlOpt = GATEWAY,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="等待重建完成并显示进度（默认等待）")] = True,
+    timeout: Annotated[float, typer.Option("--timeout", help="最多等待的秒数")] = 600.0,
+) -> None:
+    """重建报表：报表服务以事件请任务服务重新发布任务快照，据此覆盖并清理读模型；等待完成并列出改动。"""
+    import httpx
 
-    res = _call(post(url=url, path="/api/reports/rebuild", headers=_admin_headers(), body={"plan_id": plan}))
-    console.print(f"已请求重建：快照 {res['snapshot_id']}，{res['tasks']} 个任务，分 {res['parts']} 批发布")  # type: ignore[index]
+    from duban.reports import describe, request_rebuild, wait_rebuild
+
+    headers = _admin_headers()
+
+    async def run() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            accepted = await request_rebuild(report=client, plan_id=plan, headers=headers)
+            if not wait:
+                return accepted, None
+            with _progress() as bar:
+                step = bar.add_task("已请求，等待任务服务", total=None)
+
+                def show(s: dict[str, Any]) -> None:
+                    bar.update(step, description=f"重建{s['status_text']}（{s['tasks']} 个任务）", total=s["parts_expected"],
+                               completed=s["parts_received"])
+
+                return accepted, await wait_rebuild(report=client, request_id=accepted["request_id"], headers=headers,
+                                                    timeout=timeout, on_progress=show)
+
+    result: Any = _call(run())
+    accepted, done = result
+    if done is None:
+        console.print(f"已请求重建：{accepted['request_id']}（`GET /api/reports/rebuild/{accepted['request_id']}` 查看进度）")
+        return
+    console.print(describe(done))
 
 
 @reports_app.command("check")

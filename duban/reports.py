@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -51,3 +54,32 @@ async def check_url(*, task_url: str, report_url: str, plan_id: str, headers: di
     """check() over real URLs (the gateway serves both by default)."""
     async with httpx.AsyncClient(base_url=task_url, timeout=60) as t, httpx.AsyncClient(base_url=report_url, timeout=60) as r:
         return await check(task=t, report=r, plan_id=plan_id, headers=headers)
+
+
+async def request_rebuild(*, report: httpx.AsyncClient, plan_id: str | None, headers: dict[str, str]) -> dict[str, Any]:
+    """POST /api/reports/rebuild: 202 with the request id (task-svc is asked by event, not waited for)."""
+    return _raise_for(await report.post("/api/reports/rebuild", json={"plan_id": plan_id}, headers=headers))
+
+
+async def wait_rebuild(*, report: httpx.AsyncClient, request_id: str, headers: dict[str, str], timeout: float = 600.0,
+                       interval: float = 0.5, on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Poll the rebuild until it is finished (its last part applied); RuntimeError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = _raise_for(await report.get(f"/api/reports/rebuild/{request_id}", headers=headers))
+        if on_progress is not None:
+            on_progress(status)
+        if status["status"] == "finished":
+            return status
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"重建 {request_id} 在 {timeout:g} 秒内未完成（{status['status_text']}，已应用 {status['parts_received']}"
+                               f"/{status['parts_expected'] or '?'} 批）：请查看 `duban status` 中 task-svc 的消费积压与死信")
+        await asyncio.sleep(interval)
+
+
+def describe(status: dict[str, Any]) -> str:
+    """What a finished rebuild changed, in one line."""
+    head = f"重建完成：快照 {status['snapshot_id']}，{status['tasks']} 个任务，{status['parts_received']} 批"
+    if not (status["added"] or status["changed"] or status["pruned"]):
+        return f"{head}；报表原本就与任务服务一致，没有改动"
+    return f"{head}；补回 {status['added']} 个，更新 {status['changed']} 个，删除 {status['pruned']} 个（任务服务已没有）"

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -66,11 +65,7 @@ def test_schema_fuzz_no_5xx_and_responses_match(name: str, make_settings, backen
     if backend != "sqlite":
         pytest.skip("HTTP behaviour is backend-independent; one backend keeps the run short")
     cls, factory = SERVICES[name]
-    with contextlib.ExitStack() as stack:
-        extra: dict[str, Any] = {}
-        if name == "report-svc":  # its rebuild asks a live task-svc to re-emit its tasks, as in production
-            extra["task_svc_url"] = stack.enter_context(Server(task_app(make_settings(TaskSettings, messaging_enabled=False))))
-        _fuzz(factory, make_settings(cls, messaging_enabled=False, **extra))
+    _fuzz(factory, make_settings(cls, messaging_enabled=False))
 
 
 def _fuzz(factory: Any, conf: Any) -> None:

@@ -1,6 +1,7 @@
 """Alembic environment of report-svc."""
 
 import report_svc.plans.models  # registers tables
+import report_svc.rebuild.models
 import report_svc.snapshots.models
 import report_svc.stats.models
 import report_svc.tasks.models

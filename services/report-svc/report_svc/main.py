@@ -18,6 +18,7 @@ from report_svc.base import TABLES
 from report_svc.config import ReportSettings
 from report_svc.gauges import task_gauges
 from report_svc.plans import handlers as plan_handlers
+from report_svc.rebuild import handlers as rebuild_handlers
 from report_svc.rebuild.router import router as rebuild_router
 from report_svc.reports.router import router as reports_router
 from report_svc.snapshots import service as snapshots
@@ -85,7 +86,7 @@ def create_app(settings: ReportSettings | None = None) -> FastAPI:
         consumers=[
             ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router]),
             ConsumerSpec("plans", [PLAN_TOPIC], [plan_handlers.router]),
-            ConsumerSpec("tasks", [TASK_TOPIC], [task_handlers.router]),
+            ConsumerSpec("tasks", [TASK_TOPIC], [task_handlers.router, rebuild_handlers.router]),
         ],
         on_startup=[_startup],
         on_shutdown=[_shutdown],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from duban_shared.testing.services import bearer, eventually, running_many
 from plan_svc.config import PlanSettings
 from plan_svc.main import create_app as plan_app
@@ -62,22 +64,19 @@ async def test_published_plan_and_acknowledgement_reach_the_report(make_settings
 
 
 async def test_check_finds_differences_and_rebuild_repairs_them(make_settings) -> None:
-    """`duban reports check` agrees after publication and a 签收; a lost projection shows up as differences;
-    a rebuild from task-svc's tasks.snapshotted batches gives the same numbers again."""
-    import httpx
+    """`duban reports check` agrees after publication and a 签收; a damaged projection shows up as differences;
+    a rebuild travels as reports.rebuild_requested to task-svc, whose tasks.snapshotted parts give the same numbers
+    again — and report-svc follows it to 完成 and says what it changed."""
     import sqlalchemy as sa
 
-    from duban.reports import check
-    from duban_shared.testing.broker import free_port
-    from duban_shared.testing.services import serving
+    from duban.reports import check, describe, request_rebuild, wait_rebuild
     from report_svc.stats.service import mark_dirty
     from report_svc.tasks.models import ReportTask
 
-    port = free_port()
-    task = task_app(make_settings(TaskSettings, demo_directory=True))
-    report = report_app(make_settings(ReportSettings, task_svc_url=f"http://127.0.0.1:{port}", snapshot_interval_days=0))
-    async with serving(task, port=port) as task_url, httpx.AsyncClient(base_url=task_url, timeout=60) as t, \
-            running_many({"plan": plan_app(make_settings(PlanSettings)), "report": report}) as c:
+    report = report_app(make_settings(ReportSettings, snapshot_interval_days=0))
+    apps = {"plan": plan_app(make_settings(PlanSettings)), "task": task_app(make_settings(TaskSettings, demo_directory=True)), "report": report}
+    async with running_many(apps) as c:
+        t = c["task"]
         admin = bearer((await t.post("/api/auth/login", json={"username": "admin", "password": "demo"})).json()["access_token"])
         plan = (await c["plan"].post("/api/plans", json=DRAFT, headers=admin)).json()
         assert (await c["plan"].post(f"/api/plans/{plan['id']}/publish", headers=admin)).status_code == 202
@@ -103,19 +102,40 @@ async def test_check_finds_differences_and_rebuild_repairs_them(make_settings) -
         before = await eventually(named_summary, timeout=60, what="every district named")
         assert (before["totals"]["tasks"], before["totals"]["acknowledged"]) == (13, 1)
 
-        async with report.state.ctx.db.sessionmaker() as s:  # the projection is lost (e.g. a wiped database)
+        async with report.state.ctx.db.sessionmaker() as s:  # the projection is damaged (e.g. a partly restored database)
             await s.exec(sa.delete(ReportTask).where(ReportTask.level == "district"))  # type: ignore[call-overload]
+            await s.exec(sa.update(ReportTask).where(ReportTask.level == "city").values(status="completed"))  # type: ignore[call-overload]
+            stray = ReportTask(id="stray-task", plan_id=plan["id"], level="school", unit_id="gone-school", status="in_progress",
+                               last_event_at=datetime(2020, 1, 1, tzinfo=UTC))
+            s.add(stray)
             await mark_dirty(s, [plan["id"]])
             await s.commit()
         diffs = await check(task=t, report=c["report"], plan_id=plan["id"], headers=admin)
-        assert sorted((d["status"], d["task_svc"], d["report_svc"]) for d in diffs) == [("acknowledged", 1, 0)] + [("assigned", 1, 0)] * 11  # one row per district
-        r = await c["report"].post("/api/reports/rebuild", json={"plan_id": plan["id"]}, headers=admin)
-        assert r.status_code == 202, r.text
-        assert (r.json()["tasks"], r.json()["parts"]) == (13, 1)
+        assert sorted((d["level"], d["status"], d["task_svc"], d["report_svc"]) for d in diffs) == sorted(
+            [("district", "acknowledged", 1, 0)] + [("district", "assigned", 1, 0)] * 11  # one row per district
+            + [("city", "assigned", 1, 0), ("city", "completed", 0, 1), ("school", "in_progress", 0, 1)])
 
-        await eventually(agree, timeout=90, what="the rebuild restores every count")
+        accepted = await request_rebuild(report=c["report"], plan_id=plan["id"], headers=admin)
+        assert (accepted["plan_id"], accepted["status"]) == (plan["id"], "requested")
+        seen: list[str] = []
+        done = await wait_rebuild(report=c["report"], request_id=accepted["request_id"], headers=admin, timeout=90,
+                                  on_progress=lambda st: seen.append(st["status_text"]))
+        assert seen[-1] == "完成" and set(seen) <= {"已请求，等待任务服务", "进行中", "完成"}
+        assert (done["tasks"], done["parts_received"], done["parts_expected"]) == (13, 1, 1)
+        assert (done["added"], done["changed"], done["pruned"]) == (12, 1, 1)
+        assert "补回 12 个，更新 1 个，删除 1 个" in describe(done)
+        assert not await check(task=t, report=c["report"], plan_id=plan["id"], headers=admin)  # 完成 means the figures agree
         after = (await c["report"].get(f"/api/reports/plans/{plan['id']}/summary", headers=admin)).json()
         for key in ("totals", "by_level", "by_district"):
             assert after[key] == before[key], key
+
+        again = await request_rebuild(report=c["report"], plan_id=plan["id"], headers=admin)  # nothing left to repair
+        done = await wait_rebuild(report=c["report"], request_id=again["request_id"], headers=admin, timeout=90)
+        assert (done["tasks"], done["added"], done["changed"], done["pruned"]) == (13, 0, 0, 0)
+        assert "没有改动" in describe(done)
+
         school = bearer((await t.post("/api/auth/login", json={"username": district["code"], "password": "demo"})).json()["access_token"])
         assert (await c["report"].post("/api/reports/rebuild", json={}, headers=school)).status_code == 403
+        assert (await c["report"].get(f"/api/reports/rebuild/{again['request_id']}", headers=school)).status_code == 403
+        missing = await c["report"].get("/api/reports/rebuild/no-such-request", headers=admin)
+        assert missing.status_code == 404 and missing.json()["error"]["message"] == "重建请求不存在"

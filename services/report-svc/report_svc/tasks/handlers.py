@@ -1,4 +1,7 @@
-"""Consumed events: batches set-based, per-task lifecycle events as upserts that never go back in time."""
+"""Consumed events: batches set-based, per-task lifecycle events as upserts that never go back in time.
+
+tasks.snapshotted (a rebuild) is handled in report_svc.rebuild.handlers, in the same consumer group.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ from duban_shared.events.catalogue import (
     TaskOverdue,
     TaskProgressReported,
     TasksAssigned,
-    TasksSnapshotted,
     TaskSubmitted,
     TasksWithdrawn,
 )
@@ -118,9 +120,3 @@ async def on_tasks_withdrawn(uow: UnitOfWork, event: TasksWithdrawn) -> None:
     await projection.apply_withdrawn(session=uow.session, event=event)
     await mark_dirty(uow.session, [event.plan_id])
 
-
-@router.handles(TasksSnapshotted)
-async def on_tasks_snapshotted(uow: UnitOfWork, event: TasksSnapshotted) -> None:
-    """Rebuild from task-svc's re-emitted state."""
-    plans = await projection.apply_snapshot(session=uow.session, event=event)
-    await mark_dirty(uow.session, sorted(plans | ({event.plan_id} if event.plan_id else set())))

@@ -104,8 +104,9 @@ async def apply_withdrawn(*, session: AsyncSession, event: TasksWithdrawn) -> No
         ).values(status="withdrawn", last_event_at=at, warning="green"))
 
 
-async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> set[str]:
-    """Overwrite tasks with task-svc's current state (never over a newer event); returns the plans touched."""
+async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> tuple[set[str], int]:
+    """Overwrite tasks with task-svc's current state (never over a newer event); returns the plans touched and
+    how many tasks the last part pruned."""
     at = aware(event.at)
     units = await load_units(session, [t.unit_id for t in event.tasks] + [t.issuer_unit_id for t in event.tasks])
     rows, values = [], []
@@ -131,13 +132,12 @@ async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> s
         await session.execute(stmt.on_conflict_do_update(index_elements=[TASKS.c.id], set_=cols, where=TASKS.c.last_event_at <= stmt.excluded.last_event_at), rows)
     await upsert_values(session, values)
     plans = {t.plan_id for t in event.tasks}
-    if event.part == event.parts:
-        await prune_after_snapshot(session=session, event=event, plans=plans)
-    return plans
+    pruned = await prune_after_snapshot(session=session, event=event, plans=plans) if event.part == event.parts else 0
+    return plans, pruned
 
 
-async def prune_after_snapshot(*, session: AsyncSession, event: TasksSnapshotted, plans: set[str]) -> None:
-    """After the last part: drop tasks task-svc no longer has (not in this snapshot and not newer than it)."""
+async def prune_after_snapshot(*, session: AsyncSession, event: TasksSnapshotted, plans: set[str]) -> int:
+    """After the last part: drop tasks task-svc no longer has (not in this snapshot and not newer than it); how many."""
     at = aware(event.at)
     scope = [event.plan_id] if event.plan_id else sorted(plans | set((await session.exec(sa.select(ReportTask.plan_id).distinct())).scalars().all()))  # type: ignore[call-overload]
     stale = sa.select(ReportTask.id).where(
@@ -145,4 +145,5 @@ async def prune_after_snapshot(*, session: AsyncSession, event: TasksSnapshotted
         sa.or_(ReportTask.snapshot_id.is_(None), ReportTask.snapshot_id != event.snapshot_id),  # type: ignore[union-attr]
     )
     await session.exec(sa.delete(IndicatorValue).where(IndicatorValue.task_id.in_(stale)))  # type: ignore[attr-defined, call-overload]
-    await session.exec(sa.delete(ReportTask).where(ReportTask.id.in_(stale)))  # type: ignore[attr-defined, call-overload]
+    deleted = await session.exec(sa.delete(ReportTask).where(ReportTask.id.in_(stale)))  # type: ignore[attr-defined, call-overload]
+    return int(deleted.rowcount or 0)
