@@ -322,8 +322,8 @@ def reports_rebuild(
                 step = bar.add_task("已请求，等待任务服务", total=None)
 
                 def show(s: dict[str, Any]) -> None:
-                    bar.update(step, description=f"重建{s['status_text']}（{s['tasks']} 个任务）", total=s["parts_expected"],
-                               completed=s["parts_received"])
+                    text = s["status_text"] if s["status"] == "requested" else f"重建{s['status_text']}（已收到 {s['tasks']} 个任务）"
+                    bar.update(step, description=text, total=s["parts_expected"], completed=s["parts_received"])
 
                 return accepted, await wait_rebuild(report=client, request_id=accepted["request_id"], headers=headers,
                                                     timeout=timeout, on_progress=show)
