@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from duban_shared.testing import TEST_SESSION_TIMEOUT_MS
 from duban_shared.testing.broker import EmbeddedBroker
 from duban_shared.testing.databases import DatabaseFactory, postgres_available
 
@@ -65,7 +66,7 @@ def make_settings(db_factory: DatabaseFactory, tmp_path: Path, broker: EmbeddedB
             var_dir=var, database_url=db_factory.new_url(name), kafka_bootstrap_servers=broker.bootstrap,
             topic_prefix=topic_prefix, relay_interval_seconds=0.1, epoch_check_seconds=0.5,
             retry_backoff_seconds=0.05, log_json=False, demo_mode=True, token_check_url="",
-            confirm_interval_seconds=1.0, business_gauge_refresh_seconds=2.0,
+            confirm_interval_seconds=1.0, business_gauge_refresh_seconds=2.0, kafka_session_timeout_ms=TEST_SESSION_TIMEOUT_MS,
         )
         values.update(overrides)
         return cls(**values)

@@ -209,6 +209,8 @@ def child_env(svc: ServiceDef, bootstrap: str, urls: dict[str, str], *, demo: bo
             env[f"{peer.env_prefix}_URL"] = f"http://127.0.0.1:{port_of(peer)}"
     if svc.name in urls:
         env["DATABASE_URL"] = urls[svc.name]
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):  # the embedded broker: groups form in 3 s, not 5 (Kafka's minimum)
+        env.setdefault("DUBAN_KAFKA_SESSION_TIMEOUT_MS", "6000")
     if demo:  # explicit demo mode: generated keys and the shared demo password (SECURITY.md)
         env["DUBAN_DEMO"] = "true"
     if svc.name == "task-svc" and demo:

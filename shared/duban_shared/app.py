@@ -83,7 +83,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics(spec.name)
     check_kafka_credentials(settings)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=spec.name, topic_prefix=settings.topic_prefix,
-                   security=settings.kafka_security())
+                   security=settings.kafka_security(), session_timeout_ms=settings.kafka_session_timeout_ms)
     outbox = Outbox(spec.tables, source=spec.name, topic_prefix=settings.topic_prefix, max_bytes=settings.max_event_bytes)
     verifier = verifier_from_settings(settings)  # raises ConfigError outside demo mode without keys
     relay = OutboxRelay(

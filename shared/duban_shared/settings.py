@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     kafka_username: str | None = Field(default=None, alias="DUBAN_KAFKA_USERNAME")
     kafka_password: str | None = Field(default=None, alias="DUBAN_KAFKA_PASSWORD")
     kafka_ca_file: Path | None = Field(default=None, alias="DUBAN_KAFKA_CA_FILE")
+    # A new consumer group waits about half this before its first assignment (Tansu; Kafka's initial
+    # rebalance delay is separate). Kafka brokers refuse values under group.min.session.timeout.ms (6 s).
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000, alias="DUBAN_KAFKA_SESSION_TIMEOUT_MS")
     messaging_enabled: bool = Field(default=True, alias="DUBAN_MESSAGING")
     run_migrations: bool = Field(default=True, alias="DUBAN_RUN_MIGRATIONS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

@@ -24,6 +24,7 @@ from duban_shared.messaging.outbox import write_state
 from duban_shared.messaging.republish import CONFIRMED_KEY
 from duban_shared.messaging.retention import RetentionPolicy, prune
 from duban_shared.metrics import ServiceMetrics
+from duban_shared.testing import TEST_SESSION_TIMEOUT_MS
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.publisher import publishing
 from duban_shared.testing.services import eventually
@@ -47,7 +48,7 @@ async def test_a_dead_letter_is_listed_with_its_reason_and_requeued_once_fixed(d
         assert uow.envelope is not None
         handled.append(uow.envelope.id)
 
-    bus = KafkaBus(broker.bootstrap, client_id="c", topic_prefix=topic_prefix)
+    bus = KafkaBus(broker.bootstrap, client_id="c", topic_prefix=topic_prefix, session_timeout_ms=TEST_SESSION_TIMEOUT_MS)
     consumer = EventConsumer(name="c", topics=["directory"], handlers={TYPE: handler}, db=db, bus=bus, tables=tables,
                              metrics=ServiceMetrics("c"), retries=1, backoff=0.01)
     task = asyncio.create_task(consumer.run())

@@ -35,8 +35,9 @@ class KafkaBus:
     """Producer and admin client with reconnects; `epoch()` tells which broker life we talk to."""
 
     def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "duban", partitions: int = 3,
-                 security: dict[str, object] | None = None) -> None:
+                 security: dict[str, object] | None = None, session_timeout_ms: int = 10_000) -> None:
         self.bootstrap = bootstrap
+        self.session_timeout_ms = session_timeout_ms
         # SASL/TLS options every client of this bus passes to aiokafka (ServiceSettings.kafka_security()).
         self.client_kwargs: dict[str, Any] = dict(security or {})
         self.client_id = client_id

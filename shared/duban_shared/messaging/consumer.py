@@ -122,8 +122,8 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             metadata_max_age_ms=5_000,
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=1_000,
+            session_timeout_ms=self.bus.session_timeout_ms,
+            heartbeat_interval_ms=min(1_000, self.bus.session_timeout_ms // 3),
             max_poll_interval_ms=300_000,
             **self.bus.client_kwargs,
         )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from duban_shared.db import Database
 from duban_shared.messaging import EventConsumer, KafkaBus, messaging_tables
 from duban_shared.metrics import ServiceMetrics
+from duban_shared.testing import TEST_SESSION_TIMEOUT_MS
 from duban_shared.uow import UnitOfWork
 
 
@@ -34,7 +35,7 @@ class Probe:
             sa.Column("n", sa.Integer, nullable=False),
         )
         self.db = Database(url)
-        self.bus = KafkaBus(bootstrap, client_id=name, topic_prefix=prefix)
+        self.bus = KafkaBus(bootstrap, client_id=name, topic_prefix=prefix, session_timeout_ms=TEST_SESSION_TIMEOUT_MS)
         self.consumer = EventConsumer(
             name=name, topics=topics, handlers={t: self._handle for t in types}, db=self.db, bus=self.bus,
             tables=self.tables, metrics=ServiceMetrics(name), retries=1, backoff=0.05, group=group,

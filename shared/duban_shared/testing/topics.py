@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 from aiokafka import AIOKafkaConsumer
 
@@ -13,7 +12,7 @@ from duban_shared.events import Envelope
 
 async def read_envelopes(bootstrap: str, topic: str, *, count: int, timeout: float = 30.0, types: set[str] | None = None) -> list[Envelope]:
     """Read envelopes from the beginning of a topic until `count` (of `types`, if given) arrived or time ran out."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False, metadata_max_age_ms=1000)
     await consumer.start()
     out: list[Envelope] = []

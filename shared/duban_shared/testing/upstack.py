@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from duban_shared.testing import TEST_SESSION_TIMEOUT_MS
 from duban_shared.testing.broker import free_port
 
 DUBAN = Path(sys.executable).parent / "duban"
@@ -106,7 +107,7 @@ def duban_up(tmp_path: Path, *args: str, timeout: float = 180, **extra_env: str)
     env = {**os.environ, "DUBAN_VAR_DIR": str(var), "DUBAN_PORT_BASE": str(base), "DUBAN_BROKER_PORT": str(free_port()),
            "DUBAN_LOG_JSON": "false", "COLUMNS": "200",
            # `--no-demo` here only skips the demo directory: the services still run with demo keys and passwords.
-           "DUBAN_DEMO": "true", **extra_env}
+           "DUBAN_DEMO": "true", "DUBAN_KAFKA_SESSION_TIMEOUT_MS": str(TEST_SESSION_TIMEOUT_MS), **extra_env}
     for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):
         env.pop(k, None)
     out = tmp_path / "up.out"
