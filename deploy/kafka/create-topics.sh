@@ -12,7 +12,8 @@ BIN=/opt/kafka/bin
 # With SASL (compose's cluster) the admin client needs credentials: a client properties file.
 CC="${KAFKA_COMMAND_CONFIG:+--command-config $KAFKA_COMMAND_CONFIG}"
 
-for t in directory plan task report dlq; do
+# Every topic of shared/duban_shared/events/catalogue.py (tests/test_deploy_keys.py keeps this in step).
+for t in directory plan task notify report dlq; do
   "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" $CC --create --if-not-exists \
     --topic "$PREFIX.$t" --partitions "$PARTITIONS" --replication-factor "$REPLICATION"
 done
