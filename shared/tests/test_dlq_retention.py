@@ -23,8 +23,9 @@ from duban_shared.messaging.dlq import (
 from duban_shared.messaging.outbox import write_state
 from duban_shared.messaging.republish import CONFIRMED_KEY
 from duban_shared.messaging.retention import RetentionPolicy, prune
+from duban_shared.messaging.signing import EventVerifier
 from duban_shared.metrics import ServiceMetrics
-from duban_shared.testing import TEST_SESSION_TIMEOUT_MS
+from duban_shared.testing import TEST_SESSION_TIMEOUT_MS, publisher
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.publisher import publishing
 from duban_shared.testing.services import eventually
@@ -49,8 +50,10 @@ async def test_a_dead_letter_is_listed_with_its_reason_and_requeued_once_fixed(d
         handled.append(uow.envelope.id)
 
     bus = KafkaBus(broker.bootstrap, client_id="c", topic_prefix=topic_prefix, session_timeout_ms=TEST_SESSION_TIMEOUT_MS)
+    # It checks signatures as every service does: the requeued original must still carry its owner's.
+    verifier = EventVerifier(publisher.DEFAULT_KEYS_DIR, topic_prefix)  # type: ignore[arg-type]
     consumer = EventConsumer(name="c", topics=["directory"], handlers={TYPE: handler}, db=db, bus=bus, tables=tables,
-                             metrics=ServiceMetrics("c"), retries=1, backoff=0.01)
+                             metrics=ServiceMetrics("c"), retries=1, backoff=0.01, verifier=verifier)
     task = asyncio.create_task(consumer.run())
     try:
         async with publishing(db_factory.new_url("pub"), broker.bootstrap, topic_prefix) as pub:
@@ -61,6 +64,7 @@ async def test_a_dead_letter_is_listed_with_its_reason_and_requeued_once_fixed(d
 
             [letter] = await eventually(listed, timeout=60, what="the dead letter")
             assert letter.headers["dlq_reason"] == "handler_failed" and "目录服务暂缺字段" in letter.headers["dlq_detail"]
+            assert letter.headers["duban-signer"] == "task-svc" and letter.headers["duban-sig"]
             assert letter.event_type == TYPE and letter.source_topic == f"{topic_prefix}.directory" and letter.requeued == 0
             assert select(await read_dead_letters(bus), event_type="task.created") == []
 

@@ -26,7 +26,7 @@ from duban_shared.messaging.bus import KafkaBus, cancel_requested
 from duban_shared.messaging.dlq import publish_dead_letter
 from duban_shared.messaging.handlers import EventHandler
 from duban_shared.messaging.outbox import Outbox
-from duban_shared.messaging.signing import EventVerifier
+from duban_shared.messaging.signing import SIGNED_HEADERS, EventVerifier
 from duban_shared.messaging.tables import MessagingTables
 from duban_shared.metrics import ServiceMetrics
 from duban_shared.uow import UnitOfWork
@@ -328,6 +328,8 @@ class EventConsumer:
             ("dlq_detail", detail.encode("utf-8", "replace")[:1000]),
             ("dlq_consumer", self.name.encode()),
             ("dlq_source", f"{rec.topic}/{rec.partition}/{rec.offset}".encode()),
+            # The owner's signature travels with the letter, so a requeued original verifies again.
+            *((k, v) for k, v in (rec.headers or []) if k in SIGNED_HEADERS),
         ]
         # Bounded: raises DeadLetterUnavailable after a few tries; the batch is then re-read, never skipped.
         await publish_dead_letter(self.bus, value=rec.value or b"", key=rec.key, headers=headers)

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from duban_shared.events import DLQ_TOPIC
 from duban_shared.messaging.bus import KafkaBus
 from duban_shared.messaging.failed import is_permanent
+from duban_shared.messaging.signing import SIGNED_HEADERS
 
 log = logging.getLogger(__name__)
 Headers = list[tuple[str, bytes]]
@@ -166,7 +167,8 @@ async def requeue(bus: KafkaBus, letters: list[DeadLetter]) -> int:
     for d in letters:
         if not d.value or not d.source_topic:
             continue  # the body was too large to keep, or the source is unknown: nothing to re-send
-        await producer.send_and_wait(d.source_topic, value=d.value, key=d.key, headers=[("dlq_requeued_from", d.ref.encode())])
+        signed = [(k, d.headers[k].encode()) for k in SIGNED_HEADERS if k in d.headers]  # the owner's own signature
+        await producer.send_and_wait(d.source_topic, value=d.value, key=d.key, headers=[*signed, ("dlq_requeued_from", d.ref.encode())])
         await producer.send_and_wait(bus.topic(DLQ_TOPIC), value=b"", key=d.key, headers=[("dlq_requeued", d.ref.encode())])
         n += 1
     return n

@@ -29,6 +29,7 @@ TOPIC_OWNERS: dict[str, str] = {
 }
 SIGNER_HEADER = "duban-signer"
 SIGNATURE_HEADER = "duban-sig"
+SIGNED_HEADERS = (SIGNER_HEADER, SIGNATURE_HEADER)
 
 
 def key_paths(keys_dir: Path, service: str) -> tuple[Path, Path]:
