@@ -43,9 +43,12 @@ DRAFT = {
 ZERO = {"city": 0, "district": 0, "school": 0}
 
 
+IDS = {u.name: u.id for u in DIRECTORY}
+
+
 def audience(action: str, level: str, units: list[str], unit_name: str, kind: str, title: str, body: str) -> dict[str, Any]:
     return {"action": action, "level": level, "count": len(units), "units": units,
-            "notice": {"kind": kind, "unit_name": unit_name, "title": title, "body": body}}
+            "notice": {"kind": kind, "unit_id": IDS[unit_name], "unit_name": unit_name, "title": title, "body": body}}
 
 
 async def test_preview_lists_each_change_the_units_it_reaches_and_their_notices(plan_client, auth, announce) -> None:
@@ -91,8 +94,8 @@ async def test_preview_lists_each_change_the_units_it_reaches_and_their_notices(
     primaries = ["海曙区第一小学", "海曙区第二小学", "江北区第一小学"]
     # 海曙区第一小学 gets two new tasks in this version (A and E): one digest lists both, by due date.
     school_digest = ("tasks_assigned", f"新任务2项：{HEADING}",
-                     f"海曙区教育局下达《{HEADING}》任务2项，请及时签收并按期办理：\n"
-                     "1. 加强心理健康教育（截止：2026年8月31日）\n2. 深化集团化办学（截止：2026年10月31日）")
+                     (f"海曙区教育局下达《{HEADING}》任务2项，请及时签收并按期办理：\n"
+                      "1. 加强心理健康教育（截止：2026年8月31日）\n2. 深化集团化办学（截止：2026年10月31日）"))
 
     assert items[a["id"]] == {
         "item_id": a["id"], "number": "1", "title": "深化集团化办学", "change": "changed", "fields": ["deadline", "targets"],

@@ -14,6 +14,7 @@ class NoticeOut(BaseModel):
     """A notice as notify-svc will send it, worded for one named unit of the audience."""
 
     kind: str
+    unit_id: str
     unit_name: str
     title: str
     body: str

@@ -24,6 +24,8 @@ from plan_svc.plans.models import PlanVersion
 from plan_svc.revisions import describe, notices
 from plan_svc.revisions.org import LEVELS, Org, Want, Wanted, load_org, wanted
 from plan_svc.units.models import DirectoryUnit
+from plan_svc.units.resolve import Resolver
+from plan_svc.units.service import resolve_item, resolver
 
 SHOWN_UNITS = 20
 NOTES = {
@@ -32,6 +34,16 @@ NOTES = {
     "number": "编号调整不通知各单位。",
     "section_title": "所属部分调整不通知各单位。",
 }
+
+
+def _with_ids(item: PlanItemSnapshot, res: Resolver | None) -> PlanItemSnapshot:
+    """An item whose unit names were never resolved (created from JSON, published before the directory came)
+    gets ids as an import would give them; task-svc matches such names itself."""
+    if res is None or item.lead_unit_ids or item.supporting_unit_ids or not (item.lead_units or item.supporting_units):
+        return item
+    view: dict[str, Any] = {"lead_units": item.lead_units, "supporting_units": item.supporting_units, "reasons": []}
+    resolve_item(view, res)
+    return item.model_copy(update={"lead_unit_ids": view["lead_unit_ids"], "supporting_unit_ids": view["supporting_unit_ids"]})
 
 
 def _year_end(year: Any) -> date | None:
@@ -100,7 +112,8 @@ class _Builder:
                 issuers = {self.org.name(i) if self.org else "上级单位" for _, i in mine}
                 a["notice"] = notices.assigned(self.heading, issuers.pop() if len(issuers) == 1 else "上级单位", [line for line, _ in mine])
             n = a["notice"]
-            a["notice"] = {"kind": n.kind, "title": n.title, "body": n.body, "unit_name": self.org.name(unit_id) if self.org else ""}
+            a["notice"] = {"kind": n.kind, "title": n.title, "body": n.body, "unit_id": unit_id,
+                           "unit_name": self.org.name(unit_id) if self.org else ""}
         return audiences
 
 
@@ -132,8 +145,10 @@ async def preview(*, session: AsyncSession, plan_id: str) -> dict[str, Any]:
     elif counts["schools"] == 0:
         warnings.append("plan-svc 的名录副本中还没有学校，学校任务数暂按 0 计（task-svc 下次发布名录后补齐）。")
 
+    res = await resolver(session=session) if org is not None else None
+
     def want(item: PlanItemSnapshot | None, default: date | None) -> Wanted:
-        return wanted(item, org, default) if item is not None and org is not None else Wanted()
+        return wanted(_with_ids(item, res), org, default) if item is not None and org is not None else Wanted()
 
     b = _Builder(org, plan.title, plan.version + 1)
     before = {i.id: i for i in old_items}
