@@ -27,9 +27,9 @@ setup: $(VENV)/.synced ## Create .venv and install everything from the lockfile
 console: setup ## Build the web console (npm ci + vite build; skipped when its sources are unchanged)
 	$(VENV)/bin/duban console build
 
-screenshots: setup ## Run the browser tests, then copy the dashboard, plan review and school screenshots into docs/img/
+screenshots: setup ## Run the browser tests, then copy the dashboard, plan review, revision preview and school screenshots into docs/img/
 	DUBAN_TEST_BACKENDS=sqlite $(VENV)/bin/pytest tests/browser -q; \
-	for f in city-dashboard:console-dashboard school-phone:console-school-phone city-plan-review:console-plan-review; do \
+	for f in city-dashboard:console-dashboard school-phone:console-school-phone city-plan-review:console-plan-review city-revision-preview:console-revision-preview; do \
 	  [ -f var/screenshots/$${f%%:*}.png ] && cp var/screenshots/$${f%%:*}.png docs/img/$${f##*:}.png; done; true
 
 run: setup ## Start broker (embedded unless KAFKA_BOOTSTRAP_SERVERS), migrations, all services and the gateway on :8000

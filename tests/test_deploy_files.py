@@ -19,13 +19,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from duban import stack
+from duban.console import MIN_NODE, SOURCES
 from duban.stack import DATA_SERVICES, SERVICES
 from duban.supmetrics import SupervisorMetrics
 from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.settings import ServiceSettings
 from duban_shared.testing.broker import free_port
 from duban_shared.testing.services import eventually, running, running_many
-from gateway.config import GatewaySettings
+from gateway.config import DEFAULT_CONSOLE_DIR, GatewaySettings
 from gateway.main import create_app as gateway_app
 from notify_svc.config import NotifySettings
 from notify_svc.main import create_app as notify_app
@@ -167,6 +168,67 @@ def test_serve_entry_point_runs_each_service_like_duban_up() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert "uv==0.13.8" in dockerfile and "uv sync --frozen --all-packages --no-dev" in dockerfile
     assert "deploy/serve.py" in dockerfile and re.search(r"^USER 10001", dockerfile, re.MULTILINE)
+
+
+def dockerfile_stages(text: str) -> dict[str, list[str]]:
+    """A Dockerfile's stages by name (the last one as "final"): their instructions, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    stages: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line.startswith("FROM "):
+            m = re.match(r"FROM (\S+)(?: AS (\w+))?$", line)
+            assert m, line
+            current = stages.setdefault(m.group(2) or f"unnamed-{len(stages)}", [line])
+        elif line and not line.startswith("#"):
+            current.append(line)
+    last = list(stages)[-1]
+    stages["final"] = stages.pop(last)
+    return stages
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether BuildKit leaves a context path out: a pattern matches it or one of its parent folders."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    excluded = False
+    for pat in patterns:
+        negate = pat.startswith("!")
+        pat = pat.lstrip("!")
+        regex = re.escape(pat).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+        if any(re.fullmatch(regex, p) for p in prefixes):
+            excluded = not negate
+    return excluded
+
+
+def test_image_builds_the_console_and_the_gateway_serves_it() -> None:
+    """Static check (no Docker here): a Node stage runs npm ci + vite build, and the image carries console/dist
+    where the gateway looks for it."""
+    stages = dockerfile_stages((DEPLOY / "Dockerfile").read_text())
+    console = stages["console"]
+    image = console[0].split()[1]
+    major = int(re.fullmatch(r"node:(\d+)(?:\.\d+)*-[a-z-]+", image).group(1))  # type: ignore[union-attr]
+    assert (major,) >= MIN_NODE[:1] and major >= 20, image
+    steps = console[1:]
+    lock = steps.index("COPY console/package.json console/package-lock.json ./")
+    ci = next(i for i, s in enumerate(steps) if s.startswith("RUN npm ci --ignore-scripts"))
+    sources = steps.index("COPY console/ ./")
+    vite = next(i for i, s in enumerate(steps) if s.startswith("RUN npx --no-install vite build --outDir dist"))
+    assert lock < ci < sources < vite, "dependencies from the lockfile first, then the sources, then the build"
+    workdir = next(s.split()[1] for s in steps if s.startswith("WORKDIR "))
+    # Where the gateway looks: config.py's default, relative to the repository, under /app in the image.
+    served = Path("/app") / DEFAULT_CONSOLE_DIR.relative_to(ROOT)
+    assert f"COPY --from=console {workdir}/dist {served}" in stages["final"]
+    assert not any("npm" in s or "node" in s.lower() for s in stages["final"] if s.startswith("RUN"))
+    ignore = [ln.strip() for ln in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    for built in ("console/node_modules/vue/package.json", "console/dist/index.html", "console/dist.tmp/x", "console/.build.lock"):
+        assert dockerignored(built, ignore), f"{built} must not be sent to the build"
+    for name in SOURCES:
+        for f in [ROOT / "console" / name] if (ROOT / "console" / name).is_file() else sorted((ROOT / "console" / name).rglob("*")):
+            rel = f.relative_to(ROOT).as_posix()
+            assert not dockerignored(rel, ignore), f"{rel} is a console source the image build needs"
+    assert dockerignored("services/plan-svc/tests/x.py", ignore) and not dockerignored("services/plan-svc/plan_svc/main.py", ignore)
 
 
 def test_kubernetes_manifests_match_the_stack() -> None:

@@ -208,6 +208,10 @@ class Browser:
         """A full-page screenshot under var/screenshots/."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        # A dialog still fading in (or a list still sliding) would be caught half-drawn.
+        await page.evaluate("""Promise.all(document.getAnimations()
+            .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+            .map((a) => a.finished.catch(() => null)))""")
         await page.screenshot(path=str(path), full_page=True)
         return path
 

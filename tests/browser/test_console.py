@@ -87,15 +87,35 @@ async def test_city_imports_a_plan_edits_a_target_and_publishes(stack, browser) 
     await stack.district_task(plan_id)
     await browser.shot(page, "city-plan-review")
 
-    # A revision: the page says who will be told what before it is published.
+    async def plan_svc_has_the_directory() -> bool:  # the preview counts from plan-svc's copy of it
+        p = await stack.call("GET", f"/api/plans/{plan_id}/revision-preview", "city")
+        units = await stack.call("GET", "/api/directory/units", "city", params={"kind": "school", "limit": 1})
+        return p["directory"]["schools"] == units["total"]
+
+    await eventually(plan_svc_has_the_directory, timeout=60, what="plan-svc's copy of the directory")
+    # A revision: plan-svc's preview says who will be told what, in notify-svc's words, before it is published.
     safety = items.filter(has_text="开展校园安全隐患排查")
     await safety.locator("[data-test=edit-item]").click()
     await fill(page, "f-title", "开展校园安全隐患全面排查")
     await drawer.locator("[data-test=save-item]").click()
     impact = page.locator("[data-test=revision-impact]")
-    await impact.locator(".el-table__row", has_text="任务标题更新为“开展校园安全隐患全面排查”").wait_for()
+    await impact.locator("[data-test=revision-audience]", has_text="任务变更：开展校园安全隐患全面排查").first.wait_for()
+    # Every open task of the item is renamed: the lead department's, each district's, each targeted school's.
+    plan = await stack.call("GET", f"/api/plans/{plan_id}", "city")
+    targets = next(i for s in plan["sections"] for i in s["items"] if i["title"] == "开展校园安全隐患全面排查")["targets"]
+    districts = (await stack.call("GET", "/api/directory/units", "city", params={"kind": "district", "limit": 1}))["total"]
+    schools = sum([(await stack.call("GET", "/api/directory/units", "city", params={"kind": "school", "school_type": t, "limit": 1}))["total"]
+                   for t in targets["school_types"]])
+    reached = districts if targets["districts"] or targets["school_types"] else 0
     await page.locator("[data-test=publish]").click()
-    await confirm_box(page)
+    dialog = page.locator(".el-dialog", has=page.locator("[data-test=revision-preview]"))
+    told = dialog.locator("[data-test=revision-audience]", has_text="安全稳定处")
+    await told.wait_for()
+    assert "任务“开展校园安全隐患全面排查”已随计划修订调整，截止日期：2026年9月30日。" in await told.inner_text()
+    totals = await dialog.locator("[data-test=revision-totals]").inner_text()
+    assert f"变更：市级 1 · 区县 {reached} · 学校 {schools}" in totals and f"共 {1 + reached + schools} 个单位收到通知" in totals
+    await browser.shot(page, "city-revision-preview")
+    await dialog.locator("[data-test=publish-revision-confirm]").click()
     await toast(page, "已发布第 2 版")
     await page.goto(f"{stack.url}/plans")
     await page.locator("[data-test=plan-table] .el-tag", has_text="已发布").wait_for()
@@ -140,6 +160,7 @@ async def test_school_acknowledges_reports_with_a_file_and_submits(stack, browse
     card = page.locator("[data-test=task-cards] .el-card", has_text=GROUP_ITEM)
     await card.locator("[data-test=ack]").click()
     await toast(page, "签收成功")
+    await page.locator(".el-message").first.wait_for(state="hidden")  # the README's picture, without the toast
     await browser.shot(page, "school-phone")
     await page.goto(f"{stack.url}/tasks/{task['id']}")
     await page.locator("[data-test=open-report]").click()
@@ -192,6 +213,61 @@ async def test_district_returns_school_resubmits_district_approves(stack, browse
     t = await stack.call("GET", f"/api/tasks/{task['id']}", code)
     assert t["status"] == "completed"
     assert any("请补充佐证材料" in (e.get("reason") or e.get("note") or "") for e in t["timeline"])
+
+
+async def test_school_asks_for_more_time_and_the_district_decides(stack, browser) -> None:
+    plan_id = await stack.publish_sample()
+    parent, (first, second) = await stack.dispatched(plan_id)
+    task = await stack.school_task(first["code"], parent["id"])
+    other = await stack.school_task(second["code"], parent["id"])
+    for code, t in ((first["code"], task), (second["code"], other)):
+        await stack.call("POST", f"/api/tasks/{t['id']}/acknowledge", code)
+
+    # The school asks on its phone (延期申请).
+    school = await browser.page(first["code"], phone=True, path=f"/tasks/{task['id']}")
+    await school.locator("[data-test=open-extension]").click()
+    ask = school.locator(".el-dialog:visible")
+    await ask.locator(".el-date-editor input").fill("2027-01-15")
+    await ask.locator(".el-date-editor input").press("Enter")
+    await fill(school, "reason-input", "校舍改造推迟，需延后两周")
+    await ask.locator("[data-test=reason-confirm]").click()
+    await school.locator("[data-test=pending-extension]", has_text="延至 2027-01-15").wait_for()
+    assert not await school.locator("[data-test=open-extension]").is_visible()  # one open request at a time
+
+    # The district (the issuer) is told, opens the task from the notice and grants it.
+    async def told() -> bool:
+        page = await stack.call("GET", "/api/notifications", "haishu")
+        return any(n["kind"] == "extension_requested" and n["task_id"] == task["id"] for n in page["items"])
+
+    await eventually(told, what="the district's notice of the request")
+    district = await browser.page("haishu", path="/notifications")
+    notice = district.locator("[data-test=notice-table] .el-table__row", has_text="延期申请").first
+    assert "2027年1月15日" in await notice.inner_text()
+    await notice.locator("button", has_text="查看任务").click()
+    await district.wait_for_url(re.compile(f"/tasks/{task['id']}$"))
+    await district.locator("[data-test=pending-extension]", has_text="校舍改造推迟").wait_for()
+    await district.locator("[data-test=ext-approve]").click()
+    await toast(district, "审批延期成功")
+    await district.locator("[data-test=pending-extension]").wait_for(state="hidden")
+
+    # The school sees its new due date.
+    await school.reload()
+    await school.locator("[data-test=task-due]", has_text="2027-01-15").wait_for()
+    assert "同意延期，截止日期调整为 2027-01-15" in await school.locator("[data-test=timeline]").inner_text()
+    await browser.shot(school, "school-extension-granted")
+
+    # The other school's request is refused with a reason: its date stays, and it sees why.
+    await stack.call("POST", f"/api/tasks/{other['id']}/extension", second["code"], json={"due_date": "2027-02-01", "reason": "人手不足"})
+    await district.goto(f"{stack.url}/tasks/{other['id']}")
+    await district.locator("[data-test=ext-refuse]").click()
+    await fill(district, "reason-input", "请按原计划完成")
+    await district.locator(".el-dialog:visible [data-test=reason-confirm]").click()
+    await district.locator("[data-test=pending-extension]").wait_for(state="hidden")
+    refused = await browser.page(second["code"], phone=True, path=f"/tasks/{other['id']}")
+    timeline = refused.locator("[data-test=timeline]")
+    await timeline.get_by_text(f"不同意延期，截止日期仍为 {other['due_date']}").wait_for()
+    assert "请按原计划完成" in await timeline.inner_text()
+    assert await refused.locator("[data-test=task-due]").inner_text() == other["due_date"]
 
 
 async def test_badge_updates_live_without_a_reload(stack, browser) -> None:

@@ -13,6 +13,7 @@ from plan_svc.config import PlanSettings
 from plan_svc.editing.router import router as editing_router
 from plan_svc.imports.router import router as imports_router
 from plan_svc.plans.router import router as plans_router
+from plan_svc.revisions.router import router as revisions_router
 from plan_svc.units import handlers as unit_handlers
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ def create_app(settings: PlanSettings | None = None) -> FastAPI:
         title="duban plan-svc",
         service_dir=SERVICE_DIR,
         tables=TABLES,
-        routers=[imports_router, plans_router, editing_router],
+        routers=[imports_router, plans_router, editing_router, revisions_router],
         body_limits={"/api/plans/import": 21 * 1024 * 1024},
         consumers=[ConsumerSpec("directory", [DIRECTORY_TOPIC], [unit_handlers.router])],
     )

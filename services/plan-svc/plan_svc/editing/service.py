@@ -21,6 +21,7 @@ from plan_svc.editing.schemas import (
 )
 from plan_svc.plans.models import Indicator, Item, Plan, Section
 from plan_svc.plans.service import get_plan, new_id
+from plan_svc.units.service import reresolve_units
 
 M = TypeVar("M", Section, Item, Indicator)
 
@@ -149,6 +150,8 @@ async def add_item(*, session: AsyncSession, plan_id: str, data: ItemCreate) -> 
     await session.flush()
     for n, ind in enumerate(data.indicators):
         session.add(Indicator(id=new_id(), item_id=it.id, position=n, **ind.model_dump()))
+    if (data.lead_units or data.supporting_units) and not (data.lead_unit_ids or data.supporting_unit_ids):
+        await reresolve_units(session=session, item=it)  # unit names typed in: resolve them as an edit would
     touch(plan, session)
     return it
 

@@ -1,4 +1,4 @@
-"""plan-svc's own copy of the directory's city, department and district units (task-svc owns the directory)."""
+"""plan-svc's own copy of the directory (task-svc owns it): names resolve against it, the revision preview counts from it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from plan_svc.base import PlanSvcModel
 
 
 class DirectoryUnit(PlanSvcModel, table=True):
-    """A unit as last announced by task-svc in unit.upserted; used to resolve the unit names of a plan."""
+    """A unit as last announced by task-svc in unit.upserted."""
 
     __tablename__ = "directory_units"
     id: str = Field(primary_key=True, max_length=36)
@@ -19,5 +19,6 @@ class DirectoryUnit(PlanSvcModel, table=True):
     name: str = Field(max_length=128)
     kind: str = Field(max_length=16, index=True)
     parent_id: str | None = Field(default=None, max_length=36)
+    school_type: str | None = Field(default=None, max_length=16)  # migration 0003_dir_schools
     active: bool = True
     updated_at: datetime = Field(default_factory=utcnow)

@@ -13,19 +13,18 @@ from plan_svc.parsing import review
 from plan_svc.units.models import DirectoryUnit
 from plan_svc.units.resolve import Candidate, Resolver
 
-# Plans name the bureau's departments and the district bureaus; schools are reached through targets, not names.
+# Plans name the bureau's departments and the district bureaus; schools are reached through targets, not names
+# (they are kept too, with their type, so the revision preview can count who a change reaches).
 RESOLVED_KINDS = ("city", "department", "district")
 
 
 async def upsert_unit(*, session: AsyncSession, event: UnitUpserted) -> None:
-    """Create or overwrite the local copy of one unit; schools are not kept."""
-    if event.kind not in RESOLVED_KINDS:
-        return
+    """Create or overwrite the local copy of one unit."""
     unit = await session.get(DirectoryUnit, event.id)
     if unit is None:
         unit = DirectoryUnit(id=event.id, code=event.code, name=event.name, kind=event.kind)
-    unit.sqlmodel_update({"code": event.code, "name": event.name, "kind": event.kind, "parent_id": event.parent_id,
-                          "active": event.active, "updated_at": utcnow()})
+    unit.sqlmodel_update({"code": event.code, "name": event.name[:128], "kind": event.kind, "parent_id": event.parent_id,
+                          "school_type": event.school_type, "active": event.active, "updated_at": utcnow()})
     session.add(unit)
 
 
@@ -47,7 +46,8 @@ async def reresolve_units(*, session: AsyncSession, item: Any) -> None:
 
 async def resolver(*, session: AsyncSession) -> Resolver | None:
     """A resolver over the active units of the local copy; None while the copy is still empty."""
-    rows = (await session.exec(select(DirectoryUnit).where(DirectoryUnit.active == True))).all()
+    active = DirectoryUnit.active == True
+    rows = (await session.exec(select(DirectoryUnit).where(active, DirectoryUnit.kind.in_(RESOLVED_KINDS)))).all()  # type: ignore[attr-defined]
     return Resolver([Candidate(u.id, u.name) for u in rows]) if rows else None
 
 
