@@ -59,24 +59,20 @@ def _line(r: Any, today_text: str) -> dict[str, Any]:
     }
 
 
-async def _check_parent(session: AsyncSession, plan_id: str, parent_id: str, scope: Scope) -> None:
-    parent = await session.get(ReportTask, parent_id)
-    if parent is None or parent.plan_id != plan_id:
-        raise not_found("上级任务")
-    if scope.kind == "district" and parent.district_id not in (None, scope.unit_id):
-        raise forbidden("不能查看其他区县的填报进度")
-
-
 def _scope_where(plan_id: str, item_id: str | None, parent_id: str | None, scope: Scope) -> Any:
     which = T.c.parent_id == parent_id if parent_id is not None else T.c.item_id == item_id
     return sa.and_(T.c.plan_id == plan_id, which, T.c.status.not_in(GONE), scope.tasks_clause())
 
 
 async def _check(session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None) -> None:
-    """404 for an unknown plan, item or parent task; 403 for a parent task of another district."""
+    """404 for an unknown plan, item or parent task; 403 for a parent task of another district (one lookup when all is well)."""
     if parent_id is not None:
-        await require_plan(session=session, plan_id=plan_id)
-        await _check_parent(session, plan_id, parent_id, scope)
+        parent = await session.get(ReportTask, parent_id)
+        if parent is None or parent.plan_id != plan_id:
+            await require_plan(session=session, plan_id=plan_id)
+            raise not_found("上级任务")
+        if scope.kind == "district" and parent.district_id not in (None, scope.unit_id):
+            raise forbidden("不能查看其他区县的填报进度")
     elif await session.get(PlanItem, (plan_id, item_id)) is None:
         await require_plan(session=session, plan_id=plan_id)
         raise not_found("事项")
