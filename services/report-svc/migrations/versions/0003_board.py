@@ -35,7 +35,7 @@ def upgrade() -> None:
     # The board reads one item's (or one parent task's) rows in org-tree order: byte order, COLLATE "C" on PostgreSQL.
     org_key = 'org_key COLLATE "C"' if conn.dialect.name == "postgresql" else "org_key"
     op.execute(f"CREATE INDEX ix_tasks_board_item ON tasks (plan_id, item_id, {org_key}, id)")
-    op.execute(f"CREATE INDEX ix_tasks_board_parent ON tasks (parent_id, {org_key}, id)")
+    op.execute(f"CREATE INDEX ix_tasks_board_parent ON tasks (plan_id, parent_id, {org_key}, id)")
 
 
 def downgrade() -> None:

@@ -83,8 +83,8 @@ async def board_json(*, session: AsyncSession, plan_id: str, scope: Scope, item_
     """Who has and has not acknowledged or submitted, for an item or a parent task, in org-tree order, as JSON.
 
     One indexed SELECT of the stored lines (tasks.board_line with units.board_json); the read only fills in the
-    district, the due date and "overdue", which depends on today."""
-    await _check(session, plan_id, scope, item_id, parent_id)
+    district, the due date and "overdue", which depends on today. The plan, item or parent task is looked up only
+    when the board comes back empty."""
     where = _scope_where(plan_id, item_id, parent_id, scope)
     today_text = business_today().isoformat()
     raw = session.bind is not None and session.bind.dialect.name == "sqlite"
@@ -93,6 +93,8 @@ async def board_json(*, session: AsyncSession, plan_id: str, scope: Scope, item_
             .select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
             .order_by(org_order(session), T.c.id).limit(limit).offset(offset))
     rows: list[Any] = list((await session.execute(stmt)).all())
+    if not rows:  # rows prove plan, item and parent known; an empty board says why when one is not (or is another district's)
+        await _check(session, plan_id, scope, item_id, parent_id)
     if any(r[0] is None or r[1] is None for r in rows):  # stored before lines existed, or a unit not in the local directory yet
         rows = await _patched(session, rows)
     districts: dict[str | None, str] = {None: "null"}
