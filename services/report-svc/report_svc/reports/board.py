@@ -1,7 +1,8 @@
-"""填报进度 (the submission board) and the overdue list, straight from the projected task rows."""
+"""填报进度 (the submission board) from the stored board lines, and the overdue list from the projected task rows."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -14,12 +15,12 @@ from report_svc.plans.models import PlanItem
 from report_svc.reports.access import Scope
 from report_svc.reports.service import OPEN, require_plan
 from report_svc.stats.service import GONE
+from report_svc.tasks.lines import ACKED, RENDER_COLUMNS, SEP, SUBMITTED, dump, render, unit_json
 from report_svc.tasks.models import ReportTask
 from report_svc.units.models import Unit
 
 T = ReportTask.__table__  # type: ignore[attr-defined]
 U = Unit.__table__  # type: ignore[attr-defined]
-ACKED = ("acknowledged", "in_progress", "submitted", "completed", "returned")
 TIME_COLUMNS = ("acknowledged_at", "submitted_at", "last_report_at", "due_date")
 
 
@@ -58,46 +59,100 @@ def _line(r: Any, today_text: str) -> dict[str, Any]:
     }
 
 
-async def _check_parent(session: AsyncSession, plan_id: str, parent_id: str, scope: Scope) -> None:
-    parent = await session.get(ReportTask, parent_id)
-    if parent is None or parent.plan_id != plan_id:
-        raise not_found("上级任务")
-    if scope.kind == "district" and parent.district_id not in (None, scope.unit_id):
-        raise forbidden("不能查看其他区县的填报进度")
+def _scope_where(plan_id: str, item_id: str | None, parent_id: str | None, scope: Scope) -> Any:
+    which = T.c.parent_id == parent_id if parent_id is not None else T.c.item_id == item_id
+    return sa.and_(T.c.plan_id == plan_id, which, T.c.status.not_in(GONE), scope.tasks_clause())
+
+
+async def _check(session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None) -> None:
+    """404 for an unknown plan, item or parent task; 403 for a parent task of another district (one lookup when all is well)."""
+    if parent_id is not None:
+        parent = await session.get(ReportTask, parent_id)
+        if parent is None or parent.plan_id != plan_id:
+            await require_plan(session=session, plan_id=plan_id)
+            raise not_found("上级任务")
+        if scope.kind == "district" and parent.district_id not in (None, scope.unit_id):
+            raise forbidden("不能查看其他区县的填报进度")
+    elif await session.get(PlanItem, (plan_id, item_id)) is None:
+        await require_plan(session=session, plan_id=plan_id)
+        raise not_found("事项")
+
+
+async def board_json(*, session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None,
+                     limit: int, offset: int) -> bytes:
+    """Who has and has not acknowledged or submitted, for an item or a parent task, in org-tree order, as JSON.
+
+    One indexed SELECT of the stored lines (tasks.board_line with units.board_json); the read only fills in the
+    district, the due date and "overdue", which depends on today. The plan, item or parent task is looked up only
+    when the board comes back empty."""
+    where = _scope_where(plan_id, item_id, parent_id, scope)
+    today_text = business_today().isoformat()
+    raw = session.bind is not None and session.bind.dialect.name == "sqlite"
+    due_col = sa.type_coerce(T.c.due_date, sa.String) if raw else T.c.due_date  # SQLite keeps 'YYYY-MM-DD': no parse and format
+    stmt = (sa.select(T.c.board_line, U.c.board_json, T.c.district_id, due_col, T.c.status, T.c.acknowledged_at.is_not(None), T.c.id)
+            .select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
+            .order_by(org_order(session), T.c.id).limit(limit).offset(offset))
+    rows: list[Any] = list((await session.execute(stmt)).all())
+    if not rows:  # rows prove plan, item and parent known; an empty board says why when one is not (or is another district's)
+        await _check(session, plan_id, scope, item_id, parent_id)
+    if any(r[0] is None or r[1] is None for r in rows):  # stored before lines existed, or a unit not in the local directory yet
+        rows = await _patched(session, rows)
+    districts: dict[str | None, str] = {None: "null"}
+    dues: dict[tuple[Any, bool], str] = {}
+    items: list[str] = []
+    ack = sub = 0
+    for line, unit, district, due, status, acked, _ in rows:
+        d = districts.get(district) or districts.setdefault(district, dump(district))
+        key = (due, status in OPEN)
+        if (dd := dues.get(key)) is None:
+            due_text = due if due is None or isinstance(due, str) else due.isoformat()
+            late = key[1] and due_text is not None and due_text < today_text
+            dd = dues[key] = f'{dump(due_text)},"overdue":{"true" if late else "false"}'
+        a, b, c, rest = line.split(SEP)
+        items.append(f"{a}{unit}{b}{d}{c}{dd}{rest}")
+        ack += acked or status in ACKED
+        sub += status in SUBMITTED
+    if offset == 0 and len(items) < limit:  # the page is the whole board: count it here
+        n = len(items)
+    else:
+        n, ack, sub = await _totals(session, where)
+    totals = {"units": n, "acknowledged": ack, "not_acknowledged": n - ack, "submitted": sub, "not_submitted": n - sub}
+    head = dump({"plan_id": plan_id, "item_id": item_id, "parent_id": parent_id, "as_of": today_text, "totals": totals})[:-1]
+    return f'{head},"items":[{",".join(items)}],{dump({"total": n, "limit": limit, "offset": offset})[1:]}'.encode()
+
+
+async def _patched(session: AsyncSession, rows: list[Any]) -> list[Any]:
+    """Rows with a missing line rendered now; a unit not in the local directory is shown by its id."""
+    missing = [r.id for r in rows if r[0] is None or r[1] is None]
+    stored: dict[str, Any] = {}
+    for lo in range(0, len(missing), 500):
+        stmt = (sa.select(*(T.c[c] for c in RENDER_COLUMNS), U.c.code, U.c.name).select_from(T.outerjoin(U, U.c.id == T.c.unit_id))
+                .where(T.c.id.in_(missing[lo : lo + 500])))
+        stored.update({r.id: r for r in (await session.execute(stmt)).all()})
+    out = []
+    for r in rows:
+        if r[0] is not None and r[1] is not None:
+            out.append(r)
+        elif (m := stored.get(r.id)) is not None:  # else deleted since (a rebuild's prune): not on the board any more
+            line = r[0] or render(**{c: m._mapping[c] for c in RENDER_COLUMNS})
+            out.append((line, r[1] or unit_json(m.code or "", m.name or m.unit_id), *r[2:]))
+    return out
+
+
+async def _totals(session: AsyncSession, where: Any) -> tuple[int, int, int]:
+    """(units, acknowledged, submitted) of the whole board, for a page of it."""
+    acked = sa.or_(T.c.acknowledged_at.is_not(None), T.c.status.in_(ACKED))
+    totals = (await session.execute(sa.select(
+        sa.func.count().label("units"), sa.func.sum(sa.case((acked, 1), else_=0)).label("ack"),
+        sa.func.sum(sa.case((T.c.status.in_(SUBMITTED), 1), else_=0)).label("sub"),
+    ).where(where))).one()
+    return int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
 
 
 async def board(*, session: AsyncSession, plan_id: str, scope: Scope, item_id: str | None, parent_id: str | None,
                 limit: int, offset: int) -> dict[str, Any]:
-    """Who has and has not acknowledged or submitted, for an item or a parent task, in org-tree order."""
-    if parent_id is not None:
-        await require_plan(session=session, plan_id=plan_id)
-        await _check_parent(session, plan_id, parent_id, scope)
-        which = T.c.parent_id == parent_id
-    else:
-        if await session.get(PlanItem, (plan_id, item_id)) is None:
-            await require_plan(session=session, plan_id=plan_id)
-            raise not_found("事项")
-        which = T.c.item_id == item_id
-    where = sa.and_(T.c.plan_id == plan_id, which, T.c.status.not_in(GONE), scope.tasks_clause())
-    today = business_today()
-    stmt = (sa.select(*board_columns(session)).select_from(T.outerjoin(U, U.c.id == T.c.unit_id)).where(where)
-            .order_by(org_order(session), T.c.id).limit(limit).offset(offset))
-    today_text = today.isoformat()
-    lines = [_line(r, today_text) for r in (await session.execute(stmt)).all()]
-    if offset == 0 and len(lines) < limit:  # the page is the whole board: count it here
-        n, ack, sub = len(lines), sum(x["acknowledged"] for x in lines), sum(x["submitted"] for x in lines)
-    else:
-        acked = sa.or_(T.c.acknowledged_at.is_not(None), T.c.status.in_(ACKED))
-        totals = (await session.execute(sa.select(
-            sa.func.count().label("units"), sa.func.sum(sa.case((acked, 1), else_=0)).label("ack"),
-            sa.func.sum(sa.case((T.c.status.in_(("submitted", "completed")), 1), else_=0)).label("sub"),
-        ).where(where))).one()
-        n, ack, sub = int(totals.units or 0), int(totals.ack or 0), int(totals.sub or 0)
-    return {
-        "plan_id": plan_id, "item_id": item_id, "parent_id": parent_id, "as_of": today.isoformat(),
-        "totals": {"units": n, "acknowledged": ack, "not_acknowledged": n - ack, "submitted": sub, "not_submitted": n - sub},
-        "items": lines, "total": n, "limit": limit, "offset": offset,
-    }
+    """The board as a dict (for the CSV): the same document the route sends."""
+    return json.loads(await board_json(session=session, plan_id=plan_id, scope=scope, item_id=item_id, parent_id=parent_id, limit=limit, offset=offset))
 
 
 async def overdue(*, session: AsyncSession, plan_id: str, scope: Scope, limit: int, offset: int) -> dict[str, Any]:

@@ -61,7 +61,8 @@ async def plan_board(plan_id: PlanId, session: SessionDep, user: CurrentUser, it
     if (item_id is None) == (parent_id is None):
         raise AppError(422, "validation_error", "请指定 item_id 或 parent_id 之一")
     scope = scope_for(user, district_id)
-    return json_response(await boards.board(session=session, plan_id=plan_id, scope=scope, item_id=item_id, parent_id=parent_id, limit=limit, offset=offset))
+    body = await boards.board_json(session=session, plan_id=plan_id, scope=scope, item_id=item_id, parent_id=parent_id, limit=limit, offset=offset)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/plans/{plan_id}/ranking")

@@ -29,12 +29,12 @@ from duban_shared.events import utcnow
 from report_svc.plans.models import PlanItem
 from report_svc.sql import insert_for
 from report_svc.stats.models import PlanStats, StatsFields, StatsState
+from report_svc.tasks.lines import GONE, fill_plan
 from report_svc.tasks.models import ReportTask
 from report_svc.tasks.placement import repair_placement
 
 log = logging.getLogger(__name__)
 OPEN = ("assigned", "acknowledged", "in_progress", "returned", "declined")  # not yet submitted: can be overdue
-GONE = ("withdrawn", "reassigned")  # never counted
 STATUS_FIELD = {"assigned": "assigned", "acknowledged": "acknowledged_now", "in_progress": "in_progress", "submitted": "submitted_now",
                 "completed": "completed", "returned": "returned", "declined": "declined"}
 COUNT_FIELDS = [n for n in StatsFields.model_fields if not n.startswith("median")]
@@ -149,6 +149,7 @@ async def recompute(db: Database, plan_id: str, *, today: date | None = None) ->
             state = await session.get(StatsState, plan_id)
             gen = state.dirty_gen if state else None
             await repair_placement(session, plan_id)
+            await fill_plan(session, plan_id)
             rows = await compute_rows(session, plan_id, today)
             await session.exec(sa.delete(PlanStats).where(PlanStats.plan_id == plan_id))  # type: ignore[call-overload]
             if rows:

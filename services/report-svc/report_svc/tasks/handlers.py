@@ -25,7 +25,7 @@ from duban_shared.events.catalogue import (
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
 from report_svc.stats.service import mark_dirty
-from report_svc.tasks import projection
+from report_svc.tasks import lines, projection
 from report_svc.tasks.models import ReportTask
 from report_svc.tasks.placement import load_units, place
 
@@ -93,6 +93,7 @@ async def apply_task_event(*, session: AsyncSession, event: TaskEvent) -> bool:
         task.percent = max(0, min(100, event.percent))
         task.last_report_at, task.last_report_note = at, event.note[:500]
         await _store_values(session, task, event)
+    task.board_line = lines.render_task(task) if task.status not in lines.GONE else None
     session.add(task)
     return True
 

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from duban_shared.clock import SHANGHAI
 from duban_shared.events.catalogue import TasksAssigned, TasksSnapshotted, TasksWithdrawn
 from report_svc.sql import insert_for
+from report_svc.tasks import lines
 from report_svc.tasks.models import IndicatorValue, ReportTask
 from report_svc.tasks.placement import load_units, place
 
@@ -79,11 +80,13 @@ async def apply_assigned(*, session: AsyncSession, event: TasksAssigned) -> int:
             id=t.task_id, plan_id=event.plan_id, item_id=event.item_id, parent_id=t.parent_id or event.parent_id, level=t.level,
             unit_id=t.unit_id, issuer_unit_id=t.issuer_unit_id, title=event.title, status="assigned", due_date=t.due_date, percent=0,
             last_event_at=at, assigned_at=at, district_id=district, org_key=key, warning="green", origin=event.reason,
-            last_report_note="",
+            last_report_note="", board_line=lines.render(id=t.task_id, unit_id=t.unit_id, level=t.level, status="assigned", acknowledged_at=None,
+                                                         submitted_at=None, percent=0, last_report_at=None, last_report_note=""),
         ))
     if rows:
         stmt = insert_for(session, TASKS)
-        # A lifecycle event that overtook its batch made the row without title, due date or start time.
+        # A lifecycle event that overtook its batch made the row without title, due date or start time (its board
+        # line stays: the due date is not part of the stored line).
         stmt = stmt.on_conflict_do_update(
             index_elements=[TASKS.c.id],
             set_={"title": stmt.excluded.title, "due_date": sa.func.coalesce(TASKS.c.due_date, stmt.excluded.due_date),
@@ -101,7 +104,7 @@ async def apply_withdrawn(*, session: AsyncSession, event: TasksWithdrawn) -> No
         ids = event.task_ids[lo : lo + 500]
         await session.exec(sa.update(ReportTask).where(  # type: ignore[call-overload]
             ReportTask.id.in_(ids), ReportTask.last_event_at <= at,  # type: ignore[attr-defined]
-        ).values(status="withdrawn", last_event_at=at, warning="green"))
+        ).values(status="withdrawn", last_event_at=at, warning="green", board_line=None))  # off the board
 
 
 async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> tuple[set[str], int]:
@@ -118,7 +121,7 @@ async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> t
             issuer_unit_id=t.issuer_unit_id, title=t.title, status=t.status, due_date=t.due_date, percent=max(0, min(100, t.percent)),
             acknowledged_at=t.acknowledged_at, submitted_at=t.submitted_at, completed_at=completed, completed_on=local_date(completed),
             last_event_at=at, assigned_at=t.created_at, district_id=district, org_key=key, warning="green", origin="published",
-            last_report_note="", snapshot_id=event.snapshot_id,
+            last_report_note="", snapshot_id=event.snapshot_id, board_line=None,
         ))
         for entry in t.indicator_values:
             v = value_row(entry)
@@ -130,6 +133,8 @@ async def apply_snapshot(*, session: AsyncSession, event: TasksSnapshotted) -> t
         stmt = insert_for(session, TASKS)
         cols = {k: getattr(stmt.excluded, k) for k in rows[0] if k not in keep}
         await session.execute(stmt.on_conflict_do_update(index_elements=[TASKS.c.id], set_=cols, where=TASKS.c.last_event_at <= stmt.excluded.last_event_at), rows)
+        # The rows applied lost their board line (the last report is kept from before): render them from what is stored now.
+        await lines.fill_ids(session, [r["id"] for r in rows])
     await upsert_values(session, values)
     plans = {t.plan_id for t in event.tasks}
     pruned = await prune_after_snapshot(session=session, event=event, plans=plans) if event.part == event.parts else 0

@@ -10,6 +10,7 @@ from duban_shared.events.catalogue import UnitUpserted
 from duban_shared.messaging.handlers import EventRouter
 from duban_shared.uow import UnitOfWork
 from report_svc.stats.service import mark_all_dirty
+from report_svc.tasks.lines import unit_json
 from report_svc.tasks.placement import replace_placement
 from report_svc.units.models import Unit
 
@@ -23,6 +24,7 @@ async def upsert_unit(*, session: AsyncSession, event: UnitUpserted) -> Unit:
     unit.code, unit.name, unit.kind = event.code, event.name, event.kind
     unit.parent_id, unit.school_type, unit.active = event.parent_id, event.school_type, event.active
     unit.enrolment = event.enrolment if event.enrolment is None or event.enrolment >= 0 else None
+    unit.board_json = unit_json(event.code, event.name)
     unit.updated_at = utcnow()
     session.add(unit)
     if moved:
