@@ -101,7 +101,7 @@ async def test_lines_agree_with_the_rows_whichever_event_wrote_them(report, scen
 
 
 async def test_lines_missing_after_the_upgrade_are_rendered_then_stored(report, scenario) -> None:
-    """Tasks projected before 0003_board have no line: the board renders them at read (same answer), and the plan's
+    """Tasks projected before 0004_board have no line: the board renders them at read (same answer), and the plan's
     next recompute stores them."""
     db, pid = report.app.state.ctx.db, scenario.plan_id
     before = await report.get(f"/api/reports/plans/{pid}/board?item_id={scenario.item1}")

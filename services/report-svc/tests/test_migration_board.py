@@ -1,4 +1,4 @@
-"""Migration 0003_board on a database of the previous revision: units get their board part, tasks wait for their line."""
+"""Migration 0004_board on a database of the previous revision: units get their board part, tasks wait for their line."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _migrate(url: str, to: str, *, down: bool = False) -> None:
 
 def test_board_columns_and_indexes_on_an_existing_database(db_factory) -> None:
     url = db_factory.new_url("report")
-    _migrate(url, "0002_reports")
+    _migrate(url, "0003_rebuilds")
     eng = sa.create_engine(sync_url(url))
     try:
         with eng.begin() as c:
@@ -38,7 +38,7 @@ def test_board_columns_and_indexes_on_an_existing_database(db_factory) -> None:
             part = c.execute(sa.text("SELECT board_json FROM units WHERE id = 'u1'")).scalar_one()
             line = c.execute(sa.text("SELECT board_line FROM tasks WHERE id = 't1'")).scalar_one()
         indexes = {i["name"]: i["column_names"] for i in sa.inspect(eng).get_indexes("tasks")}
-        _migrate(url, "0002_reports", down=True)
+        _migrate(url, "0003_rebuilds", down=True)
         columns = {col["name"] for col in sa.inspect(eng).get_columns("tasks")}
         names = {i["name"] for i in sa.inspect(eng).get_indexes("tasks")}
     finally:

@@ -1,7 +1,7 @@
 """board: precomputed board lines on tasks, each unit's part of them, indexes in org-tree order
 
-Revision ID: 0003_board
-Revises: 0002_reports
+Revision ID: 0004_board
+Revises: 0003_rebuilds
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlmodel  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0003_board'
-down_revision: Union[str, Sequence[str], None] = '0002_reports'
+revision: str = '0004_board'
+down_revision: Union[str, Sequence[str], None] = '0003_rebuilds'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
