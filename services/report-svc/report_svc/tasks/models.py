@@ -38,7 +38,7 @@ class ReportTask(ReportSvcModel, table=True):
     last_report_at: datetime | None = None
     last_report_note: str = ""
     snapshot_id: str | None = Field(default=None, max_length=36)
-    # Added by 0003_board: the task's 填报进度 line as JSON text with gaps (see tasks/lines.py); None off the board.
+    # Added by 0004_board: the task's 填报进度 line as JSON text with gaps (see tasks/lines.py); None off the board.
     board_line: str | None = None
 
 

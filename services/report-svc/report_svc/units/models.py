@@ -22,5 +22,5 @@ class Unit(ReportSvcModel, table=True):
     school_type: str | None = Field(default=None, max_length=16)
     active: bool = True
     enrolment: int | None = None  # 在校生数, the weight of rate indicators
-    board_json: str | None = None  # '"code":…,"name":…' of the board lines (0003_board)
+    board_json: str | None = None  # '"code":…,"name":…' of the board lines (0004_board)
     updated_at: datetime = Field(default_factory=utcnow)
