@@ -117,3 +117,46 @@ async def test_withdrawals_and_reassignments_are_told_once(app, writer, token, k
         await writer.send(ev(TaskReassigned, "t-zz", status="reassigned", new_task_id="t-zz2", new_unit_id=kit.DEPT.id))
         await kit.wait_for_count(client, token(kit.DEPT), 3)  # sent after the others: all before it were handled
         assert (await kit.notifications(client, token(kit.DISTRICT)))["total"] == 3
+
+
+async def test_many_units_are_digested_a_few_at_a_time_once_each(app, writer, token, kit, monkeypatch) -> None:
+    """Digests are built a chunk of units at a time from plain rows: still one notice per unit, also on redelivery."""
+    from sqlalchemy import event
+
+    from notify_svc.digests import service
+    from notify_svc.notifications.models import TaskRef
+
+    monkeypatch.setattr(service, "UNITS_PER_CHUNK", 2)  # five units: three chunks
+    schools = [UnitUpserted(id=f"u-s{i}", code=f"33020110{i}", name=f"第{i}小学", kind="school", parent_id="u-dc") for i in range(5)]
+    loaded: list[str] = []
+
+    def on_load(target: TaskRef, _ctx: object) -> None:
+        loaded.append(target.task_id)
+
+    event.listen(TaskRef, "load", on_load)
+    try:
+        async with running(app) as client:
+            await kit.load_directory(app, writer)
+            # School i gets i + 1 tasks, the later due ones first in the batch.
+            tasks = [(f"t-{i}-{k}", s.id, "t-d") for i, s in enumerate(schools) for k in range(i + 1)]
+            dues = {f"t-{i}-{k}": kit.due(2027, 12 - k, 1) for i in range(5) for k in range(i + 1)}
+            ev = TasksAssigned(plan_id="p-big", title="课后服务全覆盖", at=utcnow(), tasks=[
+                AssignedTask(task_id=t, unit_id=u, level="school", parent_id=p, issuer_unit_id=kit.DISTRICT.id, due_date=dues[t])
+                for t, u, p in tasks])
+            await writer.send(ev)
+            done = await writer.send(dispatched("p-big", "2027年工作要点", {s.id: i + 1 for i, s in enumerate(schools)}))
+            for i, s in enumerate(schools):
+                [notice] = await kit.wait_for_count(client, token(s), 1)
+                assert notice["title"] == f"新任务{i + 1}项：2027年工作要点" and "东城区教育局下达" in notice["body"]
+                assert notice["task_id"] == ("t-0-0" if i == 0 else None)
+                assert notice["body"].count("课后服务全覆盖") == i + 1
+                assert f"2027年{12 - i}月1日" in notice["body"].splitlines()[1]  # earliest deadline first
+            await writer.resend(done)
+            await writer.send(batch("p-big", "课后服务全覆盖", [("t-late", schools[0].id, "t-d")], version=2, reason="revised"))
+            await writer.send(dispatched("p-big", "2027年工作要点", {schools[0].id: 1}, version=2))
+            await kit.wait_for_count(client, token(schools[0]), 2)  # sent after the redelivery: it was handled before
+            for s in schools[1:]:
+                assert (await kit.notifications(client, token(s)))["total"] == 1
+    finally:
+        event.remove(TaskRef, "load", on_load)
+    assert loaded == [], "a digest loaded task refs as ORM objects"
