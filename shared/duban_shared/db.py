@@ -47,10 +47,12 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # WAL lets the relay read while a request writes; busy_timeout rides over short write locks.
+    # WAL lets the relay read while a request writes; busy_timeout rides over write locks. A consumer
+    # applying a burst of batches back to back can hold the one write lock for many seconds on a loaded
+    # machine (SQLite's waiters are not queued fairly), hence 30 s rather than a few.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,17 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc.detail, str) and exc.detail and exc.status_code not in (404, 405):
             message = exc.detail
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database(_: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" not in str(exc.orig):
+            log.exception("database error")
+            return JSONResponse(error_body("internal_error", "服务器内部错误，已记录，请稍后再试"), status_code=500)
+        # SQLite has one writer; under a long burst of writes a waiter can time out. Its transaction was
+        # rolled back, so nothing was half-done: the client may simply retry.
+        log.warning("database busy, request refused with 503: %s", (exc.statement or "")[:200])
+        return JSONResponse(error_body("database_busy", "数据库正忙（正在写入大量数据），本次操作未执行，请稍后重试"),
+                            status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
